@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# sipfp top-level build.
+#
+#   make            userspace: libsip, tools, benchmarks (into build/)
+#   make check      every test suite, built with ASan+UBSan (build/san/)
+#   make fuzz       libFuzzer harnesses, long run (FUZZ_SECONDS per harness)
+#   make bench      every benchmark, key=value lines
+#   make module     kmod/ against KDIR
+#   make deps       install the Debian packages the project needs
+#   make demo       the README's main job
+#
+# V=1 shows full commands.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @printf '  %-7s %s\n'
+endif
+
+SAN ?= 0
+CC ?= gcc
+CLANG ?= clang
+O ?= build
+ifeq ($(SAN),1)
+B := $(O)/san
+else
+B := $(O)
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -Idaemon -Ikmod/uapi
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -fno-strict-aliasing
+ifeq ($(SAN),1)
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# --- libsip: the SIP/SDP message layer, shared by the daemon and tests ---
+LIBSIP_SRCS := $(sort $(wildcard daemon/sip/*.c))
+LIBSIP_OBJS := $(LIBSIP_SRCS:%.c=$(B)/%.o)
+LIBSIP := $(B)/daemon/sip/libsip.a
+
+# --- tools ---
+TOOLS := $(B)/tools/sipdump
+
+# --- benchmarks: every tools/bench/bench_*.c is one program ---
+BENCH_SRCS := $(sort $(wildcard tools/bench/bench_*.c))
+BENCHES := $(BENCH_SRCS:%.c=$(B)/%)
+
+# --- unit tests: every selftests/unit/test_*.c is one CUnit program ---
+UNIT_SRCS := $(sort $(wildcard selftests/unit/test_*.c))
+UNITS := $(UNIT_SRCS:%.c=$(B)/%)
+UNIT_LIB_SRCS := $(filter-out $(UNIT_SRCS),$(wildcard selftests/unit/*.c))
+UNIT_LIB_OBJS := $(UNIT_LIB_SRCS:%.c=$(B)/%.o)
+
+# --- fuzzers: clang, libFuzzer, ASan+UBSan, into $(O)/fuzz ---
+FUZZ_SRCS := $(sort $(wildcard selftests/fuzz/fuzz_*.c))
+FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Idaemon -Ikmod/uapi \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZERS := $(FUZZ_SRCS:selftests/fuzz/%.c=$(O)/fuzz/%)
+FUZZ_SECONDS ?= 60
+
+all: $(LIBSIP) $(TOOLS) $(BENCHES)
+
+$(B)/%.o: %.c
+	$(quiet) CC $@
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBSIP): $(LIBSIP_OBJS)
+	$(quiet) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/tools/sipdump: $(B)/tools/sipdump.o $(LIBSIP)
+	$(quiet) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/tools/bench/%: $(B)/tools/bench/%.o $(LIBSIP)
+	$(quiet) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+$(B)/selftests/unit/%: $(B)/selftests/unit/%.o $(UNIT_LIB_OBJS) $(LIBSIP)
+	$(quiet) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcunit
+
+$(O)/fuzz/%: selftests/fuzz/%.c $(LIBSIP_SRCS) $(wildcard daemon/sip/*.h)
+	$(quiet) FUZZ $@
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIBSIP_SRCS)
+
+# Test build: sanitizers on, in its own tree so it never mixes objects.
+unit-build:
+	$(Q)$(MAKE) --no-print-directory SAN=1 $(UNITS:$(B)/%=$(O)/san/%)
+
+fuzz-build: $(FUZZERS)
+
+check: unit-build fuzz-build
+	$(Q)$(MAKE) --no-print-directory -C selftests run_tests O=$(abspath $(O))
+
+fuzz: fuzz-build
+	$(Q)for f in $(FUZZERS); do \
+		n=$$(basename $$f); \
+		mkdir -p $(O)/fuzz/corpus-$$n; \
+		echo "  FUZZ    $$n for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$(O)/fuzz/corpus-$$n selftests/fuzz/corpus/$$n || exit 1; \
+	done
+
+bench: $(BENCHES)
+	$(Q)for b in $(BENCHES); do $$b || exit 1; done
+
+# The module: against KDIR, else the running kernel's headers, else the
+# newest installed headers.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+module:
+	@test -n "$(KDIR)" || { echo "make module: no kernel headers found; install linux-headers-amd64 or set KDIR" >&2; exit 1; }
+	@echo "  MODULE  against $(KDIR)"
+	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+module-clean:
+	@test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+deps:
+	$(Q)tools/deps.sh
+
+demo: all
+	$(Q)tools/demo.sh
+
+clean: module-clean
+	rm -rf $(O)
+
+.PHONY: all check unit-build fuzz-build fuzz bench module module-clean deps demo clean
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
