@@ -246,9 +246,10 @@ int sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, int flags,
  * @len: how many
  * @err: filled on failure
  *
- * Leading CRLFs (RFC 5626 keep-alives) count as part of the message, so
- * the caller can skip them by the returned length when a message is made
- * only of them.
+ * CRLFs before a message (RFC 5626 keep-alives) are returned as a unit of
+ * their own: when the buffer starts with them, the return value is their
+ * count, and the caller skips them (answering a CRLFCRLF ping) and calls
+ * again.
  *
  * Return: the message length, 0 when more bytes are needed, or -EBADMSG
  * (no or bad Content-Length: the stream cannot be resynchronised).
