@@ -526,6 +526,7 @@ int sip_uri_parse(struct sip_uri *u, const char *s, size_t len,
 {
 	struct uparse x = { u, s, s, err };
 	const char *p = s;
+	int ret;
 
 	memset(u, 0, sizeof(*u));
 	if (!len || len > UINT32_MAX)
@@ -544,11 +545,20 @@ int sip_uri_parse(struct sip_uri *u, const char *s, size_t len,
 	switch (u->scheme) {
 	case SIP_URI_SIP:
 	case SIP_URI_SIPS:
-		return parse_sip(&x, p + 1);
+		ret = parse_sip(&x, p + 1);
+		break;
 	case SIP_URI_TEL:
-		return parse_tel(&x, p + 1);
+		ret = parse_tel(&x, p + 1);
+		break;
+	default:
+		ret = parse_other(&x, p + 1);
 	}
-	return parse_other(&x, p + 1);
+	/* no half-parsed fields for a caller that ignores the error */
+	if (ret) {
+		memset(u, 0, sizeof(*u));
+		u->raw = sip_str_make(s, len);
+	}
+	return ret;
 }
 
 int sip_unescape(char *dst, size_t size, struct sip_str src)
