@@ -98,7 +98,9 @@ $(O)/fuzz/%: selftests/fuzz/%.c $(LIBSIP_SRCS) $(wildcard daemon/sip/*.h)
 
 # Test build: sanitizers on, in its own tree so it never mixes objects.
 unit-build:
+ifneq ($(UNITS),)
 	$(Q)$(MAKE) --no-print-directory SAN=1 $(UNITS:$(B)/%=$(O)/san/%)
+endif
 
 fuzz-build: $(FUZZERS)
 
@@ -118,16 +120,18 @@ bench: $(BENCHES)
 	$(Q)for b in $(BENCHES); do $$b || exit 1; done
 
 # The module: against KDIR, else the running kernel's headers, else the
-# newest installed headers.
-KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+# newest installed headers (by version: 6.12 is newer than 6.9). O= keeps
+# our build directory away from the kernel's make, which reads O too.
+KDIR ?= $(patsubst %/Makefile,%,$(firstword \
+	$(wildcard /lib/modules/$(shell uname -r)/build/Makefile) \
+	$(shell ls -d /lib/modules/*/build/Makefile 2>/dev/null | sort -rV)))
 module:
 	@test -n "$(KDIR)" || { echo "make module: no kernel headers found; install linux-headers-amd64 or set KDIR" >&2; exit 1; }
 	@echo "  MODULE  against $(KDIR)"
-	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) O= W=1 modules
 
 module-clean:
-	@test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	@test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) O= clean
 
 deps:
 	$(Q)tools/deps.sh
