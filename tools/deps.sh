@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install the Debian 12 packages sipfp needs to build and test. Silent when
+# everything is already there, so `make deps && make check` costs nothing on
+# a machine that has run it once.
+
+set -euo pipefail
+
+pkgs=(
+	# build: compilers, CUnit, libFuzzer's runtime (clang's -fsanitize=fuzzer)
+	build-essential clang llvm lld pkg-config libcunit1-dev
+	libclang-rt-14-dev
+	# benchmarks: GNU oSIP, the baseline bench_parse measures us against
+	libosip2-dev
+	# daemon: TLS, registrar state, config, JSON output, netlink, XDP
+	# loader; linux/bpf.h and linux/genetlink.h come from linux-libc-dev
+	libssl-dev openssl libsqlite3-dev libinih-dev libjson-c-dev
+	libmnl-dev libbpf-dev bpftool linux-libc-dev
+	# tests: SIPp as the phones, namespaces and veth, firewall and
+	# conntrack set-up, captures when a test fails, helper scripts, ps
+	# for the runner's leak check
+	sip-tester iproute2 nftables tcpdump python3 procps
+	# VM: the module is loaded in qemu, in both of Debian 12's kernels,
+	# from a busybox initramfs
+	qemu-system-x86 busybox-static cpio
+	linux-image-amd64 linux-headers-amd64
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	# module: modinfo, insmod, rmmod
+	kmod
+)
+
+die()
+{
+	echo "deps: $*" >&2
+	exit 1
+}
+
+missing_pkgs()
+{
+	local have
+
+	# dpkg-query fails for names it has never seen; those are missing too.
+	have=$(dpkg-query -W -f='${db:Status-Status} ${Package}\n' \
+		"${pkgs[@]}" 2>/dev/null | awk '$1 == "installed" { print $2 }' || true)
+	for p in "${pkgs[@]}"; do
+		grep -qxF "$p" <<<"$have" || echo "$p"
+	done
+}
+
+command -v dpkg-query >/dev/null || die "needs a Debian system (no dpkg-query)"
+mapfile -t missing < <(missing_pkgs)
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+# shellcheck source=/dev/null
+. /etc/os-release 2>/dev/null || true
+if [ "${ID:-}" != debian ] || [ "${VERSION_ID:-}" != 12 ]; then
+	echo "deps: warning: written for Debian 12, this is ${PRETTY_NAME:-unknown}" >&2
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null ||
+		die "need root to install: ${missing[*]} (run as root or install sudo)"
+	sudo=(sudo)
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -y
+	-o Dpkg::Use-Pty=0)
+
+echo "deps: installing ${missing[*]}"
+# An unreachable third-party source must not stop the Debian ones.
+"${apt[@]}" update >"$log" 2>&1 ||
+	echo "deps: warning: apt-get update failed, trying anyway" >&2
+if ! "${apt[@]}" install --no-install-recommends "${missing[@]}" \
+		>>"$log" 2>&1; then
+	cat "$log" >&2
+	die "apt-get install failed"
+fi
+
+mapfile -t still < <(missing_pkgs)
+[ "${#still[@]}" -eq 0 ] || die "still missing after install: ${still[*]}"
+echo "deps: installed ${#missing[@]} packages"
