@@ -48,6 +48,15 @@ int sip_list_next(struct sip_str value, uint32_t *pos, struct sip_str *elem)
 	if (*pos > value.len)
 		return 0;
 	start = sip_skip_lws(value.s + *pos, end);
+	/*
+	 * Most lines hold one value: without a comma there is nothing to
+	 * split, and the value's own parser checks its quotes and brackets.
+	 */
+	if (!memchr(start, ',', end - start)) {
+		*elem = sip_str_make(start, sip_trim_lws(start, end) - start);
+		*pos = value.len + 1;
+		return elem->len ? 1 : -EBADMSG;
+	}
 	for (p = start; p < end; p++) {
 		if (*p == '"') {
 			p = sip_quoted_end(p, end);
@@ -137,12 +146,13 @@ struct sip_str sip_unquote(struct sip_str v)
 bool sip_param_find(struct sip_str params, const char *name,
 		    struct sip_str *val)
 {
-	const char *p = params.s, *end = params.s + params.len;
+	const char *p, *end;
 	struct param pr;
 
 	if (!params.len)
 		return false;
-	p = sip_skip_lws(p, end);
+	end = params.s + params.len;
+	p = sip_skip_lws(params.s, end);
 	if (p < end && *p == ';')
 		p++;
 	while (param_at(&p, end, &pr) == 1) {
@@ -172,7 +182,7 @@ static int iter_next(const struct sip_msg *m, enum sip_hdr_id id,
 		it->hdr = m->first[id];
 		it->pos = 0;
 	}
-	while (it->hdr >= 0) {
+	while (it->hdr >= 0 && it->hdr < SIP_MAX_HDRS) {
 		const struct sip_hdr *h = &m->hdr[it->hdr];
 
 		struct sip_str v = (h->flags & SIP_HDR_REPLACED) ? h->newval

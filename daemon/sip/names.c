@@ -106,20 +106,44 @@ const char *sip_hdr_name(enum sip_hdr_id id)
 	return headers[id - 1].s;
 }
 
+/* ASCII case-insensitive compare against a name table entry. */
+static bool name_eq(const char *a, const char *b, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		if ((a[i] | 0x20) != (b[i] | 0x20))
+			return false;
+	return true;
+}
+
+/* Header names bucketed by length: one or two candidates per bucket. */
+static int8_t by_len[24][4];
+
+static void __attribute__((constructor)) build_index(void)
+{
+	memset(by_len, -1, sizeof(by_len));
+	for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+		int8_t *b = by_len[headers[i].len];
+
+		while (*b >= 0)
+			b++;
+		*b = i;
+	}
+}
+
 enum sip_hdr_id sip_hdr_lookup(struct sip_str name)
 {
 	unsigned char c;
 
-	if (!name.len)
+	if (!name.len || name.len >= 24)
 		return SIP_H_OTHER;
-	c = tolower((unsigned char)name.s[0]);
+	c = name.s[0] | 0x20;
 	if (name.len == 1)
 		return (c >= 'a' && c <= 'z') ? compact[c - 'a'] : SIP_H_OTHER;
-	for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
-		const struct name *h = &headers[i];
+	for (const int8_t *b = by_len[name.len]; *b >= 0 && b < by_len[name.len] + 4; b++) {
+		const struct name *h = &headers[*b];
 
-		if (h->len == name.len && tolower((unsigned char)h->s[0]) == c &&
-		    !strncasecmp(h->s, name.s, name.len))
+		/* '|0x20' folds letters; names hold only letters and '-' */
+		if ((h->s[0] | 0x20) == c && name_eq(h->s, name.s, name.len))
 			return h->id;
 	}
 	return SIP_H_OTHER;

@@ -282,8 +282,14 @@ int sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, int flags,
 	if (len > UINT32_MAX)
 		return sip_fail(err, buf, buf, 513, "message too large");
 	msg_reset(m, buf, len);
-	if (parse_start_line(m, &p, end, err))
+	if (parse_start_line(m, &p, end, err)) {
+		struct sip_err ignore = { 0 };
+
+		/* index the headers anyway: the answer needs the Via */
+		if (m->start_line.s)
+			parse_headers(m, &p, end, &ignore);
 		goto fail;
+	}
 	if (parse_headers(m, &p, end, err))
 		goto fail;
 	if (find_body(m, p, end, flags, err))

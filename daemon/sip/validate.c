@@ -286,9 +286,15 @@ void sip_msg_salvage(struct sip_msg *m, struct sip_err *err)
 	struct sip_str e;
 	uint32_t pos = 0;
 
-	if (!m->nvia && i >= 0 && sip_list_next(m->hdr[i].value, &pos, &e) == 1 &&
-	    !sip_via_parse_at(&m->via, e.s, e.len, m->buf, &ignore))
-		m->nvia = 1;
+	if (!m->nvia && i >= 0 && sip_list_next(m->hdr[i].value, &pos, &e) == 1) {
+		const char *semi = memchr(e.s, ';', e.len);
+
+		/* a broken parameter still leaves the sent-by to answer to */
+		if (!sip_via_parse_at(&m->via, e.s, e.len, m->buf, &ignore) ||
+		    (semi && !sip_via_parse_at(&m->via, e.s, semi - e.s, m->buf,
+					      &ignore)))
+			m->nvia = 1;
+	}
 	for (i = 0; i < m->nhdrs; i++) {
 		struct sip_hdr *h = &m->hdr[i];
 
