@@ -34,26 +34,46 @@ static struct sip_str span_str(const char *p, const char *q)
 	return sip_str_make(p, (size_t)(q - p));
 }
 
-static inline bool user_char(unsigned char c)
-{
-	return sip_is(c, SIP_C_UNRESERVED | SIP_C_USER);
-}
+/*
+ * The URI grammar's own classes, so that every scanning loop costs one
+ * lookup per octet.  They are unions of chars.h's classes (the unit test
+ * checks each against them): labels are alphanum and '-'; user adds
+ * user-unreserved to unreserved; password is user without ';' '?' '/';
+ * param and hnv add their *-unreserved sets.
+ */
+enum {
+	U_LABEL = 0x01,
+	U_SCHEME = 0x02,
+	U_USER = 0x04,
+	U_PASS = 0x08,
+	U_PARAM = 0x10,
+	U_HNV = 0x20,
+	U_ALNUM = 0x40,
+};
 
-/* password: user-unreserved without ';' '?' '/' (§25.1) */
-static inline bool pass_char(unsigned char c)
-{
-	return sip_is(c, SIP_C_UNRESERVED) || c == '&' || c == '=' ||
-	       c == '+' || c == '$' || c == ',';
-}
+#define U_AN (U_ALNUM | U_LABEL | U_SCHEME | U_USER | U_PASS | U_PARAM | U_HNV)
+#define U_MARK (U_USER | U_PASS | U_PARAM | U_HNV)
 
-static inline bool param_char(unsigned char c)
-{
-	return sip_is(c, SIP_C_UNRESERVED | SIP_C_PARAM);
-}
+static const uint8_t uri_ctype[256] = {
+	['0' ... '9'] = U_AN, ['a' ... 'z'] = U_AN, ['A' ... 'Z'] = U_AN,
+	['-'] = U_MARK | U_LABEL | U_SCHEME, ['.'] = U_MARK | U_SCHEME,
+	['_'] = U_MARK, ['!'] = U_MARK, ['~'] = U_MARK, ['*'] = U_MARK,
+	['\''] = U_MARK, ['('] = U_MARK, [')'] = U_MARK,
+	['&'] = U_USER | U_PASS | U_PARAM,
+	['='] = U_USER | U_PASS,
+	['+'] = U_USER | U_PASS | U_PARAM | U_HNV | U_SCHEME,
+	['$'] = U_USER | U_PASS | U_PARAM | U_HNV,
+	[','] = U_USER | U_PASS,
+	[';'] = U_USER,
+	['?'] = U_USER | U_HNV,
+	['/'] = U_USER | U_PARAM | U_HNV,
+	['['] = U_PARAM | U_HNV, [']'] = U_PARAM | U_HNV,
+	[':'] = U_PARAM | U_HNV,
+};
 
-static inline bool hnv_char(unsigned char c)
+static inline bool uri_is(unsigned char c, uint8_t cls)
 {
-	return sip_is(c, SIP_C_UNRESERVED | SIP_C_HNV);
+	return uri_ctype[c] & cls;
 }
 
 static inline bool escape_ok(const char *p, const char *end)
@@ -65,11 +85,11 @@ static inline bool escape_ok(const char *p, const char *end)
  * Skips *( class / escaped ) and returns where the run stops, or NULL
  * with *bad at a '%' that does not start a full %HH.
  */
-static inline const char *span(const char *p, const char *end,
-			       bool (*ok)(unsigned char), const char **bad)
+static inline const char *span(const char *p, const char *end, uint8_t cls,
+			       const char **bad)
 {
 	while (p < end) {
-		if (ok(*p)) {
+		if (uri_is(*p, cls)) {
 			p++;
 		} else if (*p == '%') {
 			if (!escape_ok(p, end)) {
@@ -89,7 +109,7 @@ static int parse_userinfo(struct uparse *x, const char *p, const char *at)
 {
 	const char *bad = NULL, *q;
 
-	q = span(p, at, user_char, &bad);
+	q = span(p, at, U_USER, &bad);
 	if (!q)
 		return fail(x, bad, "bad %-escape in URI user");
 	if (q == p || (q != at && *q != ':'))
@@ -98,7 +118,7 @@ static int parse_userinfo(struct uparse *x, const char *p, const char *at)
 	if (q == at)
 		return 0;
 	p = q + 1;
-	q = span(p, at, pass_char, &bad);
+	q = span(p, at, U_PASS, &bad);
 	if (!q)
 		return fail(x, bad, "bad %-escape in URI password");
 	if (q != at)
@@ -186,45 +206,38 @@ static const char *scan_ipv6ref(const char *p, const char *end,
 
 /*
  * hostname = *( domainlabel "." ) toplabel [ "." ], where labels start
- * and end with alphanum and the toplabel starts with ALPHA; a name of
- * digits and dots must be an IPv4address instead.
+ * and end with alphanum and the toplabel starts with ALPHA.  A toplabel
+ * starting with a digit can only be the last octet of an IPv4address.
  */
 static const char *scan_host(const char *p, const char *end, uint8_t *type,
 			     const char **bad)
 {
-	const char *h = p;
-	unsigned char prev = '.', top = 0;
-	bool digits = true;
+	const char *h = p, *top;
 
 	if (p < end && *p == '[')
 		return scan_ipv6ref(p, end, type, bad);
-	for (; p < end; prev = (unsigned char)*p++) {
-		unsigned char c = *p;
-
-		if (sip_is(c, SIP_C_ALNUM)) {
-			if (prev == '.')
-				top = c;
-			digits &= sip_is_digit(c);
-		} else if (c == '-' || c == '.') {
-			if (prev == '.' || (c == '.' && prev == '-'))
-				goto bad;
-			digits &= c == '.';
-		} else {
-			break;
-		}
-	}
-	if (p == h || prev == '-')
-		goto bad;
-	if (digits) {
-		if (!ipv4_ok(h, p))
+	for (;;) {
+		top = p;
+		if (p == end || !uri_is(*p, U_ALNUM))
 			goto bad;
+		while (++p < end && uri_is(*p, U_LABEL))
+			;
+		if (p[-1] == '-')
+			goto bad;
+		if (p == end || *p != '.')
+			break;
+		/* a dot not followed by a label ends the name */
+		if (++p == end || !uri_is(*p, U_ALNUM))
+			break;
+	}
+	if (!sip_is_digit(*top)) {
+		*type = SIP_HOST_NAME;
+		return p;
+	}
+	if (ipv4_ok(h, p)) {
 		*type = SIP_HOST_IPV4;
 		return p;
 	}
-	if (sip_is_digit(top))
-		goto bad;
-	*type = SIP_HOST_NAME;
-	return p;
 bad:
 	*bad = p;
 	return NULL;
@@ -286,9 +299,23 @@ static void set_once(struct sip_str *f, const char *v, const char *vend)
 		f->s = v, f->len = (uint32_t)(vend - v);
 }
 
-static bool name_is(const char *n, size_t len, const char *lit, size_t litlen)
+/*
+ * ASCII case-insensitive match against a lower-case, letters-only
+ * literal; inline because libc's strncasecmp costs more than a whole
+ * short URI.  c | 0x20 equals a lower-case letter only for that letter.
+ */
+static inline bool lit_caseeq(const char *s, const char *lit, size_t n)
 {
-	return len == litlen && !strncasecmp(n, lit, len);
+	for (size_t i = 0; i < n; i++)
+		if ((s[i] | 0x20) != lit[i])
+			return false;
+	return true;
+}
+
+static inline bool name_is(const char *n, size_t len, const char *lit,
+			   size_t litlen)
+{
+	return len == litlen && lit_caseeq(n, lit, len);
 }
 
 #define NAME_IS(n, len, lit) name_is(n, len, lit, sizeof(lit) - 1)
@@ -337,7 +364,7 @@ static const char *parse_params(struct uparse *x, const char *p)
 	while (p < end && *p == ';') {
 		const char *n = p + 1, *nend, *v = NULL, *vend;
 
-		nend = span(n, end, param_char, &bad);
+		nend = span(n, end, U_PARAM, &bad);
 		if (!nend)
 			goto escape;
 		if (nend == n) {
@@ -347,7 +374,7 @@ static const char *parse_params(struct uparse *x, const char *p)
 		vend = nend;
 		if (nend < end && *nend == '=') {
 			v = nend + 1;
-			vend = span(v, end, param_char, &bad);
+			vend = span(v, end, U_PARAM, &bad);
 			if (!vend)
 				goto escape;
 			if (vend == v) {
@@ -374,12 +401,12 @@ static int parse_headers(struct uparse *x, const char *p)
 	do {
 		const char *n = p + 1, *q;
 
-		q = span(n, end, hnv_char, &bad);
+		q = span(n, end, U_HNV, &bad);
 		if (!q)
 			return fail(x, bad, "bad %-escape in URI header");
 		if (q == n || q == end || *q != '=')
 			return fail(x, q, "bad URI header");
-		p = span(q + 1, end, hnv_char, &bad);
+		p = span(q + 1, end, U_HNV, &bad);
 		if (!p)
 			return fail(x, bad, "bad %-escape in URI header");
 	} while (p < end && *p == '&');
@@ -505,18 +532,13 @@ static int parse_other(struct uparse *x, const char *p)
 	return 0;
 }
 
-static inline bool scheme_char(unsigned char c)
-{
-	return sip_is(c, SIP_C_ALNUM) || c == '+' || c == '-' || c == '.';
-}
-
 static uint8_t scheme_of(const char *s, size_t len)
 {
-	if (len == 3 && !strncasecmp(s, "sip", 3))
+	if (NAME_IS(s, len, "sip"))
 		return SIP_URI_SIP;
-	if (len == 4 && !strncasecmp(s, "sips", 4))
+	if (NAME_IS(s, len, "sips"))
 		return SIP_URI_SIPS;
-	if (len == 3 && !strncasecmp(s, "tel", 3))
+	if (NAME_IS(s, len, "tel"))
 		return SIP_URI_TEL;
 	return SIP_URI_OTHER;
 }
@@ -536,7 +558,7 @@ int sip_uri_parse(struct sip_uri *u, const char *s, size_t len,
 	/* RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
 	if (!sip_is(*p, SIP_C_ALNUM) || sip_is_digit(*p))
 		return fail(&x, p, "bad URI scheme");
-	while (++p < x.end && scheme_char(*p))
+	while (++p < x.end && uri_is(*p, U_SCHEME))
 		;
 	if (p == x.end || *p != ':')
 		return fail(&x, p, "bad URI scheme");
