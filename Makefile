@@ -14,6 +14,7 @@
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
+.SECONDARY:
 
 ifeq ($(V),1)
 Q :=
@@ -85,7 +86,10 @@ $(B)/tools/sipdump: $(B)/tools/sipdump.o $(LIBSIP)
 
 $(B)/tools/bench/%: $(B)/tools/bench/%.o $(LIBSIP)
 	$(quiet) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lm $(BENCH_LIBS_$*)
+
+# the baseline parser, measured beside ours in the same run
+BENCH_LIBS_bench_parse := -losipparser2
 
 $(B)/selftests/unit/%: $(B)/selftests/unit/%.o $(UNIT_LIB_OBJS) $(LIBSIP)
 	$(quiet) LD $@

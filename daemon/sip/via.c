@@ -132,6 +132,8 @@ static int via_param(struct sip_via *v, struct sip_str n, struct sip_str val)
 	}
 	if (sip_str_caseeq_lit(n, "maddr")) {
 		v->maddr = val;
+		if (!val.len)
+			return -EBADMSG;
 		return sip_host_scan(val.s, val.s + val.len, &type) == val.s + val.len
 			       ? 0 : -EBADMSG;
 	}
