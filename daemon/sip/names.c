@@ -115,18 +115,22 @@ static bool name_eq(const char *a, const char *b, uint32_t len)
 	return true;
 }
 
-/* Header names bucketed by length: one or two candidates per bucket. */
-static int8_t by_len[24][4];
+/* Header names bucketed by length: at most six share one (Call-ID...). */
+#define BUCKET 8
+static int8_t by_len[24][BUCKET];
 
 static void __attribute__((constructor)) build_index(void)
 {
 	memset(by_len, -1, sizeof(by_len));
 	for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
 		int8_t *b = by_len[headers[i].len];
+		int k = 0;
 
-		while (*b >= 0)
-			b++;
-		*b = i;
+		while (b[k] >= 0)
+			k++;
+		/* BUCKET - 1: the last slot stays -1 as the end mark */
+		if (k < BUCKET - 1)
+			b[k] = i;
 	}
 }
 
@@ -139,7 +143,7 @@ enum sip_hdr_id sip_hdr_lookup(struct sip_str name)
 	c = name.s[0] | 0x20;
 	if (name.len == 1)
 		return (c >= 'a' && c <= 'z') ? compact[c - 'a'] : SIP_H_OTHER;
-	for (const int8_t *b = by_len[name.len]; *b >= 0 && b < by_len[name.len] + 4; b++) {
+	for (const int8_t *b = by_len[name.len]; *b >= 0; b++) {
 		const struct name *h = &headers[*b];
 
 		/* '|0x20' folds letters; names hold only letters and '-' */
