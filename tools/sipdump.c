@@ -59,8 +59,10 @@ static void print_vias(const struct sip_msg *m)
 			printf(" branch=%.*s", SIP_STR_FMT(v.branch));
 		if (v.received.len)
 			printf(" received=%.*s", SIP_STR_FMT(v.received));
-		if (v.rport)
+		if (v.rport && v.rport_val)
 			printf(" rport=%u", v.rport_val);
+		else if (v.rport)
+			printf(" rport");
 		printf("\n");
 	}
 }
@@ -104,6 +106,27 @@ static void print_sdp(const struct sip_msg *m)
 	}
 }
 
+/* An unknown header, verbatim but with folded lines joined. */
+static void print_other(const struct sip_hdr *h)
+{
+	bool space = false;
+
+	printf("  %-14s %.*s: ", "(other)", SIP_STR_FMT(h->name));
+	for (uint32_t i = 0; i < h->value.len; i++) {
+		char c = h->value.s[i];
+
+		if (c == '\r' || c == '\n' || ((c == ' ' || c == '\t') && space)) {
+			space = true;
+			continue;
+		}
+		if (space)
+			putchar(' ');
+		space = false;
+		putchar(c);
+	}
+	putchar('\n');
+}
+
 static void print_msg(const struct sip_msg *m)
 {
 	if (m->is_request) {
@@ -123,8 +146,7 @@ static void print_msg(const struct sip_msg *m)
 	print_contacts(m);
 	for (int i = 0; i < m->nhdrs; i++)
 		if (m->hdr[i].id == SIP_H_OTHER)
-			printf("  %-14s %.*s: %.*s\n", "(other)",
-			       SIP_STR_FMT(m->hdr[i].name), SIP_STR_FMT(m->hdr[i].value));
+			print_other(&m->hdr[i]);
 	printf("  %-14s %u bytes%s%.*s\n", "Body", m->body.len,
 	       m->content_type.len ? ", " : "", SIP_STR_FMT(m->content_type));
 	if (m->body.len && sip_str_caseeq_lit(m->content_type, "application/sdp"))
@@ -151,10 +173,11 @@ static int dump(const char *path, int flags)
 		printf("invalid: %s", err.what);
 		if (err.hdr.len)
 			printf(" (header %.*s)", SIP_STR_FMT(err.hdr));
-		printf(" at byte %u; %s\n", err.offset,
-		       err.status ? "answer" : "drop");
+		printf(" at byte %u\n", err.offset);
 		if (err.status)
-			printf("  would answer %d\n", err.status);
+			printf("  a server answers %d\n", err.status);
+		else
+			printf("  a server drops it silently\n");
 		return 1;
 	}
 	print_msg(&m);

@@ -63,8 +63,11 @@ static int parse_request_line(struct sip_msg *m, const char *p,
 				"extra space in request line");
 	if (parse_version(m, sip_str_make(sp2 + 1, eol - sp2 - 1), err, 400))
 		return -EBADMSG;
-	if (sip_uri_parse(&m->ruri, m->ruri_s.s, m->ruri_s.len, err))
+	if (sip_uri_parse(&m->ruri, m->ruri_s.s, m->ruri_s.len, err)) {
+		/* the URI parser counts from the URI; we count from the message */
+		err->offset += m->ruri_s.s - m->buf;
 		return -EBADMSG;
+	}
 	/* §19.1.1: headers are not allowed in a Request-URI */
 	if (m->ruri.headers.len)
 		return sip_fail(err, m->buf, m->ruri_s.s, 400,
