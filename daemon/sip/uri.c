@@ -127,7 +127,10 @@ static int parse_userinfo(struct uparse *x, const char *p, const char *at)
 	return 0;
 }
 
-/* dec-octet "." dec-octet "." dec-octet "." dec-octet, exactly */
+/*
+ * RFC 3261's IPv4address: four 1*3DIGIT, leading zeros included;
+ * each at most 255 (RFC 3986 dec-octet) since nothing larger routes.
+ */
 static bool ipv4_ok(const char *p, const char *end)
 {
 	for (int i = 0; i < 4; i++) {
@@ -296,7 +299,7 @@ static int set_maddr(struct uparse *x, const char *v, const char *vend)
 static void set_once(struct sip_str *f, const char *v, const char *vend)
 {
 	if (!f->s)
-		f->s = v, f->len = (uint32_t)(vend - v);
+		*f = span_str(v, vend);
 }
 
 /*
