@@ -546,6 +546,46 @@ static uint8_t scheme_of(const char *s, size_t len)
 	return SIP_URI_OTHER;
 }
 
+static inline uint32_t load32(const char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/*
+ * RFC 3986 §3.1 scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ),
+ * with "sip:" checked first in one 4-octet load: it is nearly every URI
+ * a proxy sees.  The mask lower-cases the three letters only, so no
+ * other octet can alias one.
+ */
+static const char *scan_scheme(struct uparse *x)
+{
+	const char *s = x->s, *p = s;
+	struct sip_uri *u = x->u;
+
+	if (x->end - s >= 4 &&
+	    (load32(s) | load32("\x20\x20\x20\x00")) == load32("sip:")) {
+		u->scheme_s = span_str(s, s + 3);
+		u->scheme = SIP_URI_SIP;
+		return s + 3;
+	}
+	if (!sip_is(*p, SIP_C_ALNUM) || sip_is_digit(*p)) {
+		fail(x, p, "bad URI scheme");
+		return NULL;
+	}
+	while (++p < x->end && uri_is(*p, U_SCHEME))
+		;
+	if (p == x->end || *p != ':') {
+		fail(x, p, "bad URI scheme");
+		return NULL;
+	}
+	u->scheme_s = span_str(s, p);
+	u->scheme = scheme_of(s, (size_t)(p - s));
+	return p;
+}
+
 int sip_uri_parse(struct sip_uri *u, const char *s, size_t len,
 		  struct sip_err *err)
 {
@@ -558,15 +598,9 @@ int sip_uri_parse(struct sip_uri *u, const char *s, size_t len,
 		return fail(&x, s, "bad URI scheme");
 	x.end = s + len;
 	u->raw = sip_str_make(s, len);
-	/* RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
-	if (!sip_is(*p, SIP_C_ALNUM) || sip_is_digit(*p))
-		return fail(&x, p, "bad URI scheme");
-	while (++p < x.end && uri_is(*p, U_SCHEME))
-		;
-	if (p == x.end || *p != ':')
-		return fail(&x, p, "bad URI scheme");
-	u->scheme_s = span_str(s, p);
-	u->scheme = scheme_of(s, (size_t)(p - s));
+	p = scan_scheme(&x);
+	if (!p)
+		return -EBADMSG;
 	switch (u->scheme) {
 	case SIP_URI_SIP:
 	case SIP_URI_SIPS:

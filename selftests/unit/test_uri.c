@@ -160,6 +160,10 @@ PARSE(p_wide_chars,
       NAME("example.com"))
 
 /* hosts */
+PARSE(p_scheme_mixed, "sIp:h", .scheme = SIP_URI_SIP, .scheme_s = "sIp",
+      NAME("h"))
+PARSE(p_scheme_sips_case, "SiPs:h", .scheme = SIP_URI_SIPS,
+      .scheme_s = "SiPs", NAME("h"))
 PARSE(p_scheme_case, "SIP:ALICE@AtLanTa.CoM;Transport=udp",
       .scheme = SIP_URI_SIP, .scheme_s = "SIP", .user = "ALICE",
       NAME("AtLanTa.CoM"), .params = "Transport=udp", .transport = "udp")
@@ -326,13 +330,14 @@ static void p_classes(void)
 		      what, "password", __LINE__);
 		/* '@' makes "h;x=a" a valid user, ';' starts a parameter */
 		check(accepts("sip:h;x=a", c, "b") ==
-		      (sip_is(c, SIP_C_UNRESERVED | SIP_C_PARAM) || in(c, ";@")),
+		      (sip_is(c, SIP_C_UNRESERVED | SIP_C_PARAM) ||
+		       in(c, ";@")),
 		      what, "param", __LINE__);
 		check(accepts("sip:h?x=a", c, "b") ==
 		      (sip_is(c, SIP_C_UNRESERVED | SIP_C_HNV) || c == '@'),
 		      what, "header", __LINE__);
-		check(accepts("sip:a", c, "b") == (alnum || in(c, "-.;@")), what,
-		      "host", __LINE__);
+		check(accepts("sip:a", c, "b") == (alnum || in(c, "-.;@")),
+		      what, "host", __LINE__);
 		check(accepts("x", c, "y:z") == (alnum || in(c, "+-.:")), what,
 		      "scheme", __LINE__);
 	}
@@ -384,7 +389,8 @@ static void check_rejects(const struct bad *b, size_t n, int line)
 
 REJECTS(r_scheme, B("", 0, SCH), B("1sip:a@b", 0, SCH), B("sip", 3, SCH),
 	B("s p:x", 1, SCH), B(":foo", 0, SCH), B(" sip:a@b", 0, SCH),
-	B("si_p:a@b", 2, SCH), B("<sip:a@b>", 0, SCH))
+	B("si_p:a@b", 2, SCH), B("<sip:a@b>", 0, SCH),
+	B("sip\x1a" "a@b", 3, SCH), B("sIp", 3, SCH))
 REJECTS(r_empty_host, B("sip:", 4, HOST), B("sips:", 5, HOST),
 	B("sip:user@", 9, HOST), B("sip:user@;x", 9, HOST),
 	B("sip:user@:5060", 9, HOST), B("sip:;lr", 4, HOST),
@@ -510,7 +516,8 @@ static void c_rfc_not_equal(void)
 	NE("sip:bob@biloxi.com", "sip:bob@biloxi.com:5060");
 	NE("sip:bob@biloxi.com", "sip:bob@biloxi.com;transport=udp");
 	NE("sip:bob@biloxi.com", "sip:bob@biloxi.com:6000;transport=tcp");
-	NE("sip:carol@chicago.com", "sip:carol@chicago.com?Subject=next%20meeting");
+	NE("sip:carol@chicago.com",
+	   "sip:carol@chicago.com?Subject=next%20meeting");
 	NE("sip:bob@phone21.boxesbybob.com", "sip:bob@192.0.2.4");
 	EQ("sip:carol@chicago.com", "sip:carol@chicago.com;security=off");
 	NE("sip:carol@chicago.com;security=on",
@@ -603,7 +610,8 @@ static void c_tel(void)
 	EQ("tel:+1(201)555.0123", "TEL:+1-201-555-0123");
 	NE("tel:+12015550123", "tel:12015550123");
 	NE("tel:+12015550123", "tel:+12015550124");
-	EQ("tel:7a;phone-context=EXAMPLE.com", "tel:7A;phone-context=example.com");
+	EQ("tel:7a;phone-context=EXAMPLE.com",
+	   "tel:7A;phone-context=example.com");
 	NE("tel:7042;phone-context=example.com", "tel:7042");
 	NE("tel:+1;foo=bar", "tel:+1");
 	EQ("tel:+1;ext=1-2;isub=x", "tel:+1;isub=X;ext=12");
@@ -672,7 +680,8 @@ static void unescape_basic(void)
 
 	CU_ASSERT_EQUAL(sip_unescape(out, sizeof(out), SIP_STR("%61lice")), 5);
 	CU_ASSERT_EQUAL(memcmp(out, "alice", 5), 0);
-	CU_ASSERT_EQUAL(sip_unescape(out, sizeof(out), SIP_STR("%3a%3A%7e")), 3);
+	CU_ASSERT_EQUAL(sip_unescape(out, sizeof(out), SIP_STR("%3a%3A%7e")),
+			3);
 	CU_ASSERT_EQUAL(memcmp(out, "::~", 3), 0);
 	CU_ASSERT_EQUAL(sip_unescape(out, sizeof(out), SIP_STR("plain")), 5);
 	CU_ASSERT_EQUAL(memcmp(out, "plain", 5), 0);
@@ -704,7 +713,8 @@ static void unescape_bad(void)
 	char out[32];
 
 	CU_ASSERT_EQUAL(sip_unescape(out, sizeof(out), SIP_STR("%4")), -EINVAL);
-	CU_ASSERT_EQUAL(sip_unescape(out, sizeof(out), SIP_STR("%G1")), -EINVAL);
+	CU_ASSERT_EQUAL(sip_unescape(out, sizeof(out), SIP_STR("%G1")),
+			-EINVAL);
 	CU_ASSERT_EQUAL(sip_unescape(out, sizeof(out), SIP_STR("abc%")),
 			-EINVAL);
 	CU_ASSERT_EQUAL(sip_unescape(out, sizeof(out), SIP_STR("a%1g")),
@@ -807,7 +817,8 @@ static CU_TestInfo parse_tests[] = {
 	T(p_semicolon_user), T(p_unknownparam), T(p_escaped_user),
 	T(p_escnull), T(p_semiuri), T(p_esc01), T(p_ipv6_port),
 	T(p_ipv6_plain), T(p_route_header), T(p_wide_chars),
-	T(p_scheme_case), T(p_no_user), T(p_single_label), T(p_trailing_dot),
+	T(p_scheme_mixed), T(p_scheme_sips_case), T(p_scheme_case),
+	T(p_no_user), T(p_single_label), T(p_trailing_dot),
 	T(p_digit_labels), T(p_ipv4_port), T(p_ipv4_zeros), T(p_ipv6_v4),
 	T(p_ipv6_full), T(p_ipv6_any), T(p_ipv6_trailing_dbl),
 	T(p_ipv6_v4_full), T(p_ipv6_portlike), T(p_port_max),
