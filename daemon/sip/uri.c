@@ -19,7 +19,7 @@
 
 struct uparse {
 	struct sip_uri *u;
-	const char *s;		/* origin of error offsets */
+	const char *s; /* origin of error offsets */
 	const char *end;
 	struct sip_err *err;
 };
@@ -55,10 +55,18 @@ enum {
 #define U_MARK (U_USER | U_PASS | U_PARAM | U_HNV)
 
 static const uint8_t uri_ctype[256] = {
-	['0' ... '9'] = U_AN, ['a' ... 'z'] = U_AN, ['A' ... 'Z'] = U_AN,
-	['-'] = U_MARK | U_LABEL | U_SCHEME, ['.'] = U_MARK | U_SCHEME,
-	['_'] = U_MARK, ['!'] = U_MARK, ['~'] = U_MARK, ['*'] = U_MARK,
-	['\''] = U_MARK, ['('] = U_MARK, [')'] = U_MARK,
+	['0' ... '9'] = U_AN,
+	['a' ... 'z'] = U_AN,
+	['A' ... 'Z'] = U_AN,
+	['-'] = U_MARK | U_LABEL | U_SCHEME,
+	['.'] = U_MARK | U_SCHEME,
+	['_'] = U_MARK,
+	['!'] = U_MARK,
+	['~'] = U_MARK,
+	['*'] = U_MARK,
+	['\''] = U_MARK,
+	['('] = U_MARK,
+	[')'] = U_MARK,
 	['&'] = U_USER | U_PASS | U_PARAM,
 	['='] = U_USER | U_PASS,
 	['+'] = U_USER | U_PASS | U_PARAM | U_HNV | U_SCHEME,
@@ -67,7 +75,8 @@ static const uint8_t uri_ctype[256] = {
 	[';'] = U_USER,
 	['?'] = U_USER | U_HNV,
 	['/'] = U_USER | U_PARAM | U_HNV,
-	['['] = U_PARAM | U_HNV, [']'] = U_PARAM | U_HNV,
+	['['] = U_PARAM | U_HNV,
+	[']'] = U_PARAM | U_HNV,
 	[':'] = U_PARAM | U_HNV,
 };
 
@@ -194,8 +203,8 @@ static bool ipv6_ok(const char *p, const char *end)
 	return dbl ? groups <= 7 : groups == 8;
 }
 
-static const char *scan_ipv6ref(const char *p, const char *end,
-				 uint8_t *type, const char **bad)
+static const char *scan_ipv6ref(const char *p, const char *end, uint8_t *type,
+				const char **bad)
 {
 	const char *q = memchr(p, ']', (size_t)(end - p));
 
@@ -488,8 +497,8 @@ static int parse_tel(struct uparse *x, const char *p)
 	for (q = p + global; q < end; q++) {
 		unsigned char c = *q;
 
-		if (sip_is_digit(c) || (!global && (sip_is(c, SIP_C_HEX) ||
-						    c == '*' || c == '#')))
+		if (sip_is_digit(c) ||
+		    (!global && (sip_is(c, SIP_C_HEX) || c == '*' || c == '#')))
 			digits++;
 		else if (!visual_sep(c))
 			break;

@@ -14,7 +14,7 @@
 
 struct kv {
 	struct sip_str name;
-	struct sip_str val;	/* empty for a flag parameter */
+	struct sip_str val; /* empty for a flag parameter */
 };
 
 /* Splits the next "name[=value]" off *rest, items separated by @sep. */
@@ -30,10 +30,10 @@ static bool next_kv(struct sip_str *rest, char sep, struct kv *kv)
 		item = end;
 	eq = memchr(p, '=', (size_t)(item - p));
 	kv->name = sip_str_make(p, (size_t)((eq ? eq : item) - p));
-	kv->val = eq ? sip_str_make(eq + 1, (size_t)(item - eq - 1))
-		     : SIP_STR_NULL;
-	*rest = item < end ? sip_str_make(item + 1, (size_t)(end - item - 1))
-			   : SIP_STR_NULL;
+	kv->val = eq ? sip_str_make(eq + 1, (size_t)(item - eq - 1)) :
+		       SIP_STR_NULL;
+	*rest = item < end ? sip_str_make(item + 1, (size_t)(end - item - 1)) :
+			     SIP_STR_NULL;
 	return true;
 }
 
@@ -117,7 +117,7 @@ static bool find_kv(struct sip_str list, char sep, struct sip_str name,
 static bool must_match(struct sip_str name)
 {
 	static const struct sip_str names[] = {
-		SIP_STR("user"), SIP_STR("ttl"), SIP_STR("method"),
+		SIP_STR("user"),  SIP_STR("ttl"),	SIP_STR("method"),
 		SIP_STR("maddr"), SIP_STR("transport"),
 	};
 
@@ -254,8 +254,8 @@ static bool tel_value_eq(struct sip_str name, struct sip_str a,
 			 struct sip_str b)
 {
 	bool digits = comp_eq(name, SIP_STR("ext"), true) ||
-		      (comp_eq(name, SIP_STR("phone-context"), true) &&
-		       a.len && a.s[0] == '+');
+		      (comp_eq(name, SIP_STR("phone-context"), true) && a.len &&
+		       a.s[0] == '+');
 
 	return digits ? digits_eq(a, b) : comp_eq(a, b, true);
 }

@@ -22,9 +22,9 @@ static void check_inside(struct sip_str f, const char *s, size_t len)
 static void check_fields(const struct sip_uri *u, const char *s, size_t len)
 {
 	const struct sip_str f[] = {
-		u->scheme_s, u->user, u->password, u->host, u->params,
-		u->headers, u->transport, u->maddr, u->user_param, u->method,
-		u->opaque, u->raw,
+		u->scheme_s,   u->user,	   u->password,	 u->host,
+		u->params,     u->headers, u->transport, u->maddr,
+		u->user_param, u->method,  u->opaque,	 u->raw,
 	};
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
