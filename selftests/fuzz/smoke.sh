@@ -23,7 +23,7 @@ mkdir -p "$art"
 fuzz_one()
 {
 	local name=$1 bin=$O/fuzz/$1 seeds=selftests/fuzz/corpus/$1
-	local log=$work/$1.log f
+	local log=$work/$1.log
 
 	[ -x "$bin" ] || { echo "$bin not built (make fuzz-build)"; return 1; }
 	compgen -G "$seeds/*" >/dev/null ||
@@ -35,12 +35,8 @@ fuzz_one()
 		grep -E '^#[0-9]+[[:space:]]+DONE' "$log"
 		return 0
 	fi
+	# libFuzzer ends with the input's bytes and where it saved them.
 	tail -n 60 "$log"
-	for f in $(grep -o "$art/$name-[^ ]*" "$log" | sort -u); do
-		[ -f "$f" ] || continue
-		echo "input ($f):"
-		od -A d -c "$f" | head -n 20
-	done
 	return 1
 }
 
