@@ -8,7 +8,7 @@
 set -euo pipefail
 
 pkgs=(
-	# build: compilers, CUnit, libFuzzer's runtime (clang's -fsanitize=fuzzer)
+	# build: compilers, CUnit, libFuzzer's runtime for -fsanitize=fuzzer
 	build-essential clang llvm lld pkg-config libcunit1-dev
 	libclang-rt-14-dev
 	# benchmarks: GNU oSIP, the baseline bench_parse measures us against
@@ -30,6 +30,11 @@ pkgs=(
 	kmod
 )
 
+warn()
+{
+	echo "deps: warning: $*" >&2
+}
+
 die()
 {
 	echo "deps: $*" >&2
@@ -42,7 +47,8 @@ missing_pkgs()
 
 	# dpkg-query fails for names it has never seen; those are missing too.
 	have=$(dpkg-query -W -f='${db:Status-Status} ${Package}\n' \
-		"${pkgs[@]}" 2>/dev/null | awk '$1 == "installed" { print $2 }' || true)
+		"${pkgs[@]}" 2>/dev/null |
+	       awk '$1 == "installed" { print $2 }' || true)
 	for p in "${pkgs[@]}"; do
 		grep -qxF "$p" <<<"$have" || echo "$p"
 	done
@@ -55,13 +61,13 @@ mapfile -t missing < <(missing_pkgs)
 # shellcheck source=/dev/null
 . /etc/os-release 2>/dev/null || true
 if [ "${ID:-}" != debian ] || [ "${VERSION_ID:-}" != 12 ]; then
-	echo "deps: warning: written for Debian 12, this is ${PRETTY_NAME:-unknown}" >&2
+	warn "made for Debian 12, not ${PRETTY_NAME:-this}"
 fi
 
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then
 	command -v sudo >/dev/null ||
-		die "need root to install: ${missing[*]} (run as root or install sudo)"
+		die "need root (or sudo) to install: ${missing[*]}"
 	sudo=(sudo)
 fi
 
@@ -73,7 +79,7 @@ apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -y
 echo "deps: installing ${missing[*]}"
 # An unreachable third-party source must not stop the Debian ones.
 "${apt[@]}" update >"$log" 2>&1 ||
-	echo "deps: warning: apt-get update failed, trying anyway" >&2
+	warn "apt-get update failed, trying anyway"
 if ! "${apt[@]}" install --no-install-recommends "${missing[@]}" \
 		>>"$log" 2>&1; then
 	cat "$log" >&2
