@@ -108,7 +108,7 @@ endif
 
 fuzz-build: $(FUZZERS)
 
-check: unit-build fuzz-build
+check: all unit-build fuzz-build
 	$(Q)$(MAKE) --no-print-directory -C selftests run_tests O=$(abspath $(O))
 
 fuzz: fuzz-build
