@@ -55,4 +55,23 @@ int sip_nameaddr_parse_at(struct sip_nameaddr *na, const char *s, size_t len,
 int sip_contact_parse_at(struct sip_contact *c, const char *s, size_t len,
 			 const char *base, struct sip_err *err);
 
+/* A bounded output cursor: writes stop, and full is set, at the end. */
+struct out {
+	char *p;
+	char *end;
+	bool full;
+};
+
+static inline void put(struct out *o, const char *s, size_t n)
+{
+	if (!n)
+		return;
+	if (o->full || (size_t)(o->end - o->p) < n) {
+		o->full = true;
+		return;
+	}
+	memcpy(o->p, s, n);
+	o->p += n;
+}
+
 #endif

@@ -152,21 +152,6 @@ int sip_set_body(struct sip_msg *m, struct sip_str body)
 	return 0;
 }
 
-struct out {
-	char *p;
-	char *end;
-	bool full;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->full || (size_t)(o->end - o->p) < n) {
-		o->full = true;
-		return;
-	}
-	memcpy(o->p, s, n);
-	o->p += n;
-}
 
 static void put_str(struct out *o, struct sip_str s)
 {
