@@ -49,6 +49,14 @@ LIBSIP_SRCS := $(sort $(wildcard daemon/sip/*.c))
 LIBSIP_OBJS := $(LIBSIP_SRCS:%.c=$(B)/%.o)
 LIBSIP := $(B)/daemon/sip/libsip.a
 
+# --- sipfpd: daemon/*.c; everything but main.c also goes into an archive
+# that unit tests link, so a test pulls in only the modules it uses ---
+DAEMON_SRCS := $(sort $(wildcard daemon/*.c))
+DAEMON_LIB_OBJS := $(filter-out $(B)/daemon/main.o,$(DAEMON_SRCS:%.c=$(B)/%.o))
+LIBSIPFPD := $(B)/daemon/libsipfpd.a
+DAEMON_LIBS := $(shell pkg-config --libs inih libssl libcrypto sqlite3 2>/dev/null) -lm
+SIPFPD := $(if $(wildcard daemon/main.c),$(B)/daemon/sipfpd)
+
 # --- tools ---
 TOOLS := $(B)/tools/sipdump
 
@@ -69,7 +77,7 @@ FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Idaemon -Ikmod/uapi \
 FUZZERS := $(FUZZ_SRCS:selftests/fuzz/%.c=$(O)/fuzz/%)
 FUZZ_SECONDS ?= 60
 
-all: $(LIBSIP) $(TOOLS) $(BENCHES)
+all: $(LIBSIP) $(SIPFPD) $(TOOLS) $(BENCHES)
 
 $(B)/%.o: %.c
 	$(quiet) CC $@
@@ -79,6 +87,14 @@ $(B)/%.o: %.c
 $(LIBSIP): $(LIBSIP_OBJS)
 	$(quiet) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBSIPFPD): $(DAEMON_LIB_OBJS)
+	$(quiet) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/daemon/sipfpd: $(B)/daemon/main.o $(LIBSIPFPD) $(LIBSIP)
+	$(quiet) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
 
 $(B)/tools/sipdump: $(B)/tools/sipdump.o $(LIBSIP)
 	$(quiet) LD $@
@@ -91,9 +107,9 @@ $(B)/tools/bench/%: $(B)/tools/bench/%.o $(LIBSIP)
 # the baseline parser, measured beside ours in the same run
 BENCH_LIBS_bench_parse := -losipparser2
 
-$(B)/selftests/unit/%: $(B)/selftests/unit/%.o $(UNIT_LIB_OBJS) $(LIBSIP)
+$(B)/selftests/unit/%: $(B)/selftests/unit/%.o $(UNIT_LIB_OBJS) $(LIBSIPFPD) $(LIBSIP)
 	$(quiet) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcunit
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(DAEMON_LIBS)
 
 $(O)/fuzz/%: selftests/fuzz/%.c $(LIBSIP_SRCS) $(wildcard daemon/sip/*.h)
 	$(quiet) FUZZ $@
