@@ -13,10 +13,11 @@
 
 struct auth_field {
 	const char *name;
-	size_t off;
+	uint8_t len;
+	uint8_t off;
 };
 
-#define F(n) { #n, offsetof(struct sip_auth, n) }
+#define F(n) { #n, sizeof(#n) - 1, offsetof(struct sip_auth, n) }
 
 static const struct auth_field fields[] = {
 	F(username), F(realm),	F(nonce), F(uri),    F(response), F(algorithm),
@@ -27,7 +28,8 @@ static void auth_field(struct sip_auth *a, struct sip_str name,
 		       struct sip_str val)
 {
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (sip_str_caseeq_lit(name, fields[i].name)) {
+		if (name.len == fields[i].len &&
+		    !strncasecmp(name.s, fields[i].name, name.len)) {
 			*(struct sip_str *)((char *)a + fields[i].off) =
 				sip_unquote(val);
 			return;

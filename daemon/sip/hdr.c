@@ -40,6 +40,11 @@ const char *sip_quoted_end(const char *p, const char *end)
 	return NULL;
 }
 
+/* The octets that can end or nest a list element. */
+static const bool list_special[256] = {
+	['"'] = true, ['<'] = true, ['>'] = true, [','] = true,
+};
+
 int sip_list_next(struct sip_str value, uint32_t *pos, struct sip_str *elem)
 {
 	const char *start, *p, *end = value.s + value.len;
@@ -58,6 +63,8 @@ int sip_list_next(struct sip_str value, uint32_t *pos, struct sip_str *elem)
 		return elem->len ? 1 : -EBADMSG;
 	}
 	for (p = start; p < end; p++) {
+		if (!list_special[(unsigned char)*p])
+			continue;
 		if (*p == '"') {
 			p = sip_quoted_end(p, end);
 			if (!p)
@@ -84,7 +91,9 @@ static const char *gen_value(const char *p, const char *end)
 		q = sip_quoted_end(p, end);
 		return q ? q + 1 : NULL;
 	}
-	while (q < end && (sip_is_token(*q) || *q == '[' || *q == ']' || *q == ':'))
+	/* host adds '[' ']' ':' to token for IPv6 references */
+	while (q < end && (sip_is_token(*q) || sip_is(*q, SIP_C_HNV)) && *q != '/' &&
+	       *q != '?' && *q != '$')
 		q++;
 	return q > p ? q : NULL;
 }
