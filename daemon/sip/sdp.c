@@ -14,6 +14,7 @@
 
 #include "chars.h"
 #include "sdp.h"
+#include "sdp_lex.h"
 
 struct sdp_parser {
 	struct sdp_session *sdp;
@@ -41,49 +42,21 @@ static int fail(struct sdp_parser *ps, const char *at, const char *what)
 	return ret;
 }
 
-/* Returns the start of the next line; @line excludes the CRLF or LF. */
-static const char *line_next(const char *p, const char *end,
-			     struct sip_str *line)
-{
-	const char *nl = memchr(p, '\n', end - p);
-	const char *e = nl ? nl : end;
-
-	if (nl && e > p && e[-1] == '\r')
-		e--;
-	*line = sip_str_make(p, e - p);
-	return nl ? nl + 1 : end;
-}
-
 static struct span value_span(struct sip_str line, uint32_t skip)
 {
 	return (struct span){ line.s + skip, line.s + line.len };
 }
 
-static void skip_sp(struct span *sp)
-{
-	while (sp->p < sp->end && *sp->p == ' ')
-		sp->p++;
-}
-
-/*
- * RFC 8866 §9 separates fields with one SP; runs of SP (and trailing SP)
- * are tolerated because real user agents write them.
- */
 static bool field(struct span *sp, struct sip_str *f)
 {
-	const char *s;
-
-	skip_sp(sp);
-	s = sp->p;
-	while (sp->p < sp->end && *sp->p != ' ')
-		sp->p++;
-	*f = sip_str_make(s, sp->p - s);
+	*f = sdp_field(sp->p, sp->end);
+	sp->p = sdp_end(*f);
 	return f->len > 0;
 }
 
 static bool span_done(struct span *sp)
 {
-	skip_sp(sp);
+	sp->p = sdp_skip_sp(sp->p, sp->end);
 	return sp->p == sp->end;
 }
 
@@ -379,15 +352,6 @@ static int parse_rtcp(struct sdp_parser *ps, struct sip_str val)
 	return parse_conn(ps, &sp, &m->rtcp_conn, true);
 }
 
-/* RFC 8839 §5 and RFC 8840 §4: everything ICE puts into SDP. */
-static bool is_ice(struct sip_str name)
-{
-	return (name.len > 4 && !memcmp(name.s, "ice-", 4)) ||
-	       sip_str_eq(name, SIP_STR("candidate")) ||
-	       sip_str_eq(name, SIP_STR("remote-candidates")) ||
-	       sip_str_eq(name, SIP_STR("end-of-candidates"));
-}
-
 static uint8_t dir_of(struct sip_str name)
 {
 	if (sip_str_eq(name, SIP_STR("sendrecv")))
@@ -405,16 +369,13 @@ static uint8_t dir_of(struct sip_str name)
 static int parse_a(struct sdp_parser *ps)
 {
 	struct sdp_media *m = ps->m;
-	struct sip_str name = sip_str_make(ps->line.s + 2, ps->line.len - 2);
 	struct sip_str val;
-	uint8_t dir;
+	struct sip_str name = sdp_attr_name(ps->line, &val);
+	uint8_t dir = dir_of(name);
 
-	if (!split_at(&name, ':', &val))
-		val = sip_str_make(name.s + name.len, 0);
-	dir = dir_of(name);
 	if (dir)
 		*(m ? &m->dir : &ps->sdp->dir) = dir;
-	if (is_ice(name))
+	if (sdp_is_ice(name))
 		*(m ? &m->has_ice : &ps->sdp->has_ice) = true;
 	/* a=rtcp, rtcp-mux, crypto: media level only (RFC 3605, 5761, 4568) */
 	if (!m)
@@ -469,7 +430,7 @@ static bool only_blank(const char *p, const char *end)
 	struct sip_str l;
 
 	while (p < end) {
-		p = line_next(p, end, &l);
+		p = sdp_line_next(p, end, &l);
 		if (l.len)
 			return false;
 	}
@@ -479,7 +440,7 @@ static bool only_blank(const char *p, const char *end)
 static int parse_v(struct sdp_parser *ps, const char *end,
 		   const char **next)
 {
-	*next = line_next(ps->base, end, &ps->line);
+	*next = sdp_line_next(ps->base, end, &ps->line);
 	if (ps->line.len < 2 || memcmp(ps->line.s, "v=", 2))
 		return fail(ps, ps->base, "missing v= line");
 	if (!sip_str_eq(ps->line, SIP_STR("v=0")))
@@ -527,7 +488,7 @@ int sdp_parse(struct sdp_session *sdp, const char *buf, size_t len,
 	if (ret)
 		return ret;
 	while (p < end) {
-		const char *next = line_next(p, end, &ps.line);
+		const char *next = sdp_line_next(p, end, &ps.line);
 
 		if (!ps.line.len) {
 			if (only_blank(next, end))

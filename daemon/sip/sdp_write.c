@@ -2,8 +2,8 @@
 /*
  * SDP writer: a second pass over a body sdp_parse() accepted, copying each
  * line or writing its replacement.  Parsing succeeded, so the line and
- * field splitting below never meets a malformed line; it must split
- * exactly as sdp.c does.
+ * field splitting (sdp_lex.h, the parser's own) never meets a malformed
+ * line.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "sdp.h"
+#include "sdp_lex.h"
 
 struct wbuf {
 	char *p;
@@ -62,59 +63,6 @@ static void put_uint(struct wbuf *w, uint64_t v)
 static void put_tail(struct wbuf *w, struct sip_str line, const char *from)
 {
 	put(w, from, line.s + line.len - from);
-}
-
-static const char *line_next(const char *p, const char *end,
-			     struct sip_str *line)
-{
-	const char *nl = memchr(p, '\n', end - p);
-	const char *e = nl ? nl : end;
-
-	if (nl && e > p && e[-1] == '\r')
-		e--;
-	*line = sip_str_make(p, e - p);
-	return nl ? nl + 1 : end;
-}
-
-static const char *skip_sp(const char *p, const char *end)
-{
-	while (p < end && *p == ' ')
-		p++;
-	return p;
-}
-
-/* The next SP-separated field at or after @p, as sdp.c's field(). */
-static struct sip_str field_at(const char *p, const char *end)
-{
-	const char *s = skip_sp(p, end);
-
-	p = s;
-	while (p < end && *p != ' ')
-		p++;
-	return sip_str_make(s, p - s);
-}
-
-static const char *line_end(struct sip_str line)
-{
-	return line.s + line.len;
-}
-
-static bool is_ice(struct sip_str name)
-{
-	return (name.len > 4 && !memcmp(name.s, "ice-", 4)) ||
-	       sip_str_eq(name, SIP_STR("candidate")) ||
-	       sip_str_eq(name, SIP_STR("remote-candidates")) ||
-	       sip_str_eq(name, SIP_STR("end-of-candidates"));
-}
-
-static struct sip_str attr_name(struct sip_str line)
-{
-	struct sip_str name = sip_str_make(line.s + 2, line.len - 2);
-	const char *colon = memchr(name.s, ':', name.len);
-
-	if (colon)
-		name.len = colon - name.s;
-	return name;
 }
 
 /* A caller that leaves @af zero gets it from the address's spelling. */
@@ -251,22 +199,22 @@ static void flush_before(struct writer *wr, struct sip_str line)
 
 static void write_origin(struct writer *wr, struct sip_str line)
 {
-	const char *end = line_end(line);
-	struct sip_str user = field_at(line.s + 2, end);
-	struct sip_str id = field_at(line_end(user), end);
-	struct sip_str ver = field_at(line_end(id), end);
+	const char *end = sdp_end(line);
+	struct sip_str user = sdp_field(line.s + 2, end);
+	struct sip_str id = sdp_field(sdp_end(user), end);
+	struct sip_str ver = sdp_field(sdp_end(id), end);
 
 	put(&wr->w, line.s, ver.s - line.s);
 	put_uint(&wr->w, wr->rw->version);
-	put_tail(&wr->w, line, line_end(ver));
+	put_tail(&wr->w, line, sdp_end(ver));
 }
 
 /* Only the port digits change; "/count" and the rest stay as written. */
 static void write_mline(struct writer *wr, struct sip_str line)
 {
-	const char *end = line_end(line);
-	struct sip_str type = field_at(line.s + 2, end);
-	const char *port = skip_sp(line_end(type), end);
+	const char *end = sdp_end(line);
+	struct sip_str type = sdp_field(line.s + 2, end);
+	const char *port = sdp_skip_sp(sdp_end(type), end);
 	const char *p = port;
 
 	while (p < end && *p >= '0' && *p <= '9')
@@ -279,9 +227,9 @@ static void write_mline(struct writer *wr, struct sip_str line)
 static void write_rtcp(struct writer *wr, struct sip_str line)
 {
 	const struct sdp_rewrite_media *rm = cur_rw(wr);
-	const char *end = line_end(line);
-	struct sip_str port = field_at(line.s + sizeof("a=rtcp:") - 1, end);
-	bool has_addr = skip_sp(line_end(port), end) < end;
+	const char *end = sdp_end(line);
+	struct sip_str port = sdp_field(line.s + sizeof("a=rtcp:") - 1, end);
+	bool has_addr = sdp_skip_sp(sdp_end(port), end) < end;
 
 	put_cstr(&wr->w, "a=rtcp:");
 	put_uint(&wr->w, rm->rtcp_port);
@@ -289,7 +237,7 @@ static void write_rtcp(struct writer *wr, struct sip_str line)
 		put_cstr(&wr->w, " ");
 		put_addr(&wr->w, rm->addr, rm->af);
 	} else if (has_addr) {
-		put_tail(&wr->w, line, line_end(port));
+		put_tail(&wr->w, line, sdp_end(port));
 	}
 }
 
@@ -302,7 +250,8 @@ static bool write_session_line(struct writer *wr, struct sip_str line)
 		write_origin(wr, line);
 	else if (line.s[0] == 'c' && rw->addr)
 		put_conn(&wr->w, rw->addr, rw->af);
-	else if (line.s[0] == 'a' && rw->strip_ice && is_ice(attr_name(line)))
+	else if (line.s[0] == 'a' && rw->strip_ice &&
+		 sdp_is_ice(sdp_attr_name(line, NULL)))
 		return false;
 	else
 		put_str(&wr->w, line);
@@ -323,8 +272,8 @@ static bool write_media_line(struct writer *wr, struct sip_str line)
 		wr->c_done = true;
 		put_conn(&wr->w, rm->addr, rm->af);
 	} else if (line.s[0] == 'a') {
-		name = attr_name(line);
-		if (wr->rw->strip_ice && is_ice(name))
+		name = sdp_attr_name(line, NULL);
+		if (wr->rw->strip_ice && sdp_is_ice(name))
 			return false;
 		if (sip_str_eq(name, SIP_STR("rtcp")) && active(wr) &&
 		    rm->rtcp_port)
@@ -357,11 +306,11 @@ static void write_line(struct writer *wr, struct sip_str line,
 static struct sip_str body_eol(struct sip_str raw)
 {
 	struct sip_str l;
-	const char *next = line_next(raw.s, raw.s + raw.len, &l);
+	const char *next = sdp_line_next(raw.s, raw.s + raw.len, &l);
 
-	if (next == line_end(l))
+	if (next == sdp_end(l))
 		return SIP_STR("\r\n");
-	return sip_str_make(line_end(l), next - line_end(l));
+	return sip_str_make(sdp_end(l), next - sdp_end(l));
 }
 
 ssize_t sdp_write(const struct sdp_session *sdp, const struct sdp_rewrite *rw,
@@ -377,7 +326,7 @@ ssize_t sdp_write(const struct sdp_session *sdp, const struct sdp_rewrite *rw,
 
 	wr.eol = body_eol(sdp->raw);
 	while (p < end) {
-		const char *next = line_next(p, end, &line);
+		const char *next = sdp_line_next(p, end, &line);
 
 		if (line.len && line.s[0] == 'm' &&
 		    wr.mi + 1 < (int)sdp->nmedia) {
@@ -386,8 +335,8 @@ ssize_t sdp_write(const struct sdp_session *sdp, const struct sdp_rewrite *rw,
 		} else {
 			flush_before(&wr, line);
 		}
-		write_line(&wr, line, sip_str_make(line_end(line),
-						   next - line_end(line)));
+		write_line(&wr, line, sip_str_make(sdp_end(line),
+						   next - sdp_end(line)));
 		p = next;
 	}
 	if (wr.mi >= 0)
