@@ -59,7 +59,8 @@ struct location {
 };
 
 /* The binding columns, in the order bind_binding() and row_binding() use. */
-#define COLS "aor, contact, q, expires_at, call_id, cseq, instance, " \
+#define COLS                                                     \
+	"aor, contact, q, expires_at, call_id, cseq, instance, " \
 	"reg_id, path, transport, ip, port, nated, user_agent, seq"
 #define NCOLS 15
 
@@ -67,16 +68,19 @@ static const char *const sql[ST__COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_INSERT] = "INSERT INTO binding (" COLS ") VALUES "
-		      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-		      "?14, ?15)",
-	[ST_UPDATE] = "UPDATE binding SET aor = ?1, contact = ?2, q = ?3, "
-		      "expires_at = ?4, call_id = ?5, cseq = ?6, instance = ?7, "
-		      "reg_id = ?8, path = ?9, transport = ?10, ip = ?11, "
-		      "port = ?12, nated = ?13, user_agent = ?14, seq = ?15 "
-		      "WHERE id = ?16",
+	[ST_INSERT] =
+		"INSERT INTO binding (" COLS ") VALUES "
+		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+		"?14, ?15)",
+	[ST_UPDATE] =
+		"UPDATE binding SET aor = ?1, contact = ?2, q = ?3, "
+		"expires_at = ?4, call_id = ?5, cseq = ?6, instance = ?7, "
+		"reg_id = ?8, path = ?9, transport = ?10, ip = ?11, "
+		"port = ?12, nated = ?13, user_agent = ?14, seq = ?15 "
+		"WHERE id = ?16",
 	[ST_DELETE] = "DELETE FROM binding WHERE id = ?1",
-	[ST_PURGE_AOR] = "DELETE FROM binding WHERE aor = ?1 AND expires_at <= ?2",
+	[ST_PURGE_AOR] =
+		"DELETE FROM binding WHERE aor = ?1 AND expires_at <= ?2",
 	[ST_EXPIRE] = "DELETE FROM binding WHERE expires_at <= ?1",
 };
 
@@ -308,8 +312,7 @@ static int row_binding(sqlite3_stmt *st, struct binding *b)
 	return 0;
 }
 
-static int add_loaded(struct location *loc, const struct binding *b,
-		      int64_t id)
+static int add_loaded(struct location *loc, const struct binding *b, int64_t id)
 {
 	uint32_t h = hash_aor(b->aor);
 	struct aor_rec *ar = aor_find(loc, b->aor, h);
@@ -340,9 +343,10 @@ static int load(struct location *loc, time_t now)
 	struct binding b;
 	int rc = SQLITE_DONE, ret = 0;
 
-	if (sqlite3_prepare_v2(loc->db, "SELECT id, " COLS " FROM binding "
-				"WHERE expires_at > ?1 ORDER BY seq", -1, &st,
-				NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(loc->db,
+			       "SELECT id, " COLS " FROM binding "
+			       "WHERE expires_at > ?1 ORDER BY seq",
+			       -1, &st, NULL) != SQLITE_OK) {
 		set_err(loc, NULL);
 		return -EIO;
 	}
@@ -373,8 +377,8 @@ static int user_version(struct location *loc)
 	sqlite3_stmt *st;
 	int v = -1;
 
-	if (sqlite3_prepare_v2(loc->db, "PRAGMA user_version", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(loc->db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
@@ -452,7 +456,8 @@ struct location *loc_open(const char *path, time_t now, char *err,
 
 	if (!loc || !(loc->name = strdup(path ? path : ":memory:")) ||
 	    !(loc->tab = calloc(INITIAL_BUCKETS, sizeof(*loc->tab)))) {
-		snprintf(err, errsize, "%s: out of memory", path ? path : ":memory:");
+		snprintf(err, errsize, "%s: out of memory",
+			 path ? path : ":memory:");
 		loc_close(loc);
 		return NULL;
 	}
@@ -542,8 +547,8 @@ static bool in_rec(const struct aor_rec *ar, const struct binding *b)
 	return false;
 }
 
-static int check_changes(const struct aor_rec *ar,
-			 const struct loc_change *ch, int n)
+static int check_changes(const struct aor_rec *ar, const struct loc_change *ch,
+			 int n)
 {
 	for (int i = 0; i < n; i++) {
 		if (!ch[i].old && !ch[i].set)
@@ -661,8 +666,7 @@ static void free_fresh(struct entry **fresh, int n)
 }
 
 static int make_fresh(struct location *loc, const char *aor,
-		      const struct loc_change *ch, int n,
-		      struct entry ***out)
+		      const struct loc_change *ch, int n, struct entry ***out)
 {
 	struct entry **fresh = calloc(n ? n : 1, sizeof(*fresh));
 

@@ -23,8 +23,12 @@ static char err[600];
 static struct binding mk(const char *contact, int q, time_t exp)
 {
 	struct binding b = {
-		.contact = contact, .q = q, .expires_at = exp,
-		.call_id = "c1@ua", .cseq = 1, .reg_id = -1,
+		.contact = contact,
+		.q = q,
+		.expires_at = exp,
+		.call_id = "c1@ua",
+		.cseq = 1,
+		.reg_id = -1,
 		.received = { LOC_UDP, "192.0.2.1", 5060 },
 	};
 
@@ -58,8 +62,8 @@ static void test_aor_make(void)
 	char buf[64];
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		CU_ASSERT_EQUAL_FATAL(sip_uri_parse(&u, v[i].uri,
-						    strlen(v[i].uri), &e), 0);
+		CU_ASSERT_EQUAL_FATAL(
+			sip_uri_parse(&u, v[i].uri, strlen(v[i].uri), &e), 0);
 		CU_ASSERT_EQUAL(loc_aor_make(&u, buf, sizeof(buf)), v[i].ret);
 		if (v[i].aor)
 			CU_ASSERT_STRING_EQUAL(buf, v[i].aor);
@@ -88,7 +92,8 @@ static void test_insert_lookup(void)
 	CU_ASSERT_EQUAL(out[0]->expires_at, 2000);
 	CU_ASSERT_EQUAL(out[0]->seq, 1);
 	CU_ASSERT_PTR_NULL(out[0]->instance);
-	CU_ASSERT_EQUAL(loc_lookup(loc, "sip:bob@example.com", 1000, out, 4), 0);
+	CU_ASSERT_EQUAL(loc_lookup(loc, "sip:bob@example.com", 1000, out, 4),
+			0);
 	/* an AOR is case-sensitive in its user part */
 	CU_ASSERT_EQUAL(loc_lookup(loc, "sip:Alice@example.com", 1000, out, 4),
 			0);
@@ -248,8 +253,8 @@ static int teardown_dir(void)
 
 static void test_persist(void)
 {
-	struct binding b = mk("sip:alice@192.168.1.10:5060;transport=tcp",
-			      250, 5000);
+	struct binding b =
+		mk("sip:alice@192.168.1.10:5060;transport=tcp", 250, 5000);
 	const struct binding *out[4];
 	struct binding x;
 	struct location *loc;
@@ -343,7 +348,8 @@ static void test_newer_schema(void)
 	rm_db();
 	CU_ASSERT_EQUAL_FATAL(sqlite3_open(dbfile, &db), SQLITE_OK);
 	CU_ASSERT_EQUAL(sqlite3_exec(db, "PRAGMA user_version = 9", NULL, NULL,
-				     NULL), SQLITE_OK);
+				     NULL),
+			SQLITE_OK);
 	sqlite3_close(db);
 	CU_ASSERT_PTR_NULL(loc_open(dbfile, 0, err, sizeof(err)));
 	snprintf(want, sizeof(want),
@@ -369,7 +375,8 @@ static void test_apply_fails(void)
 	CU_ASSERT_EQUAL_FATAL(loc_lookup(loc, AOR, 0, out, 2), 1);
 	CU_ASSERT_EQUAL_FATAL(sqlite3_open(dbfile, &db), SQLITE_OK);
 	CU_ASSERT_EQUAL_FATAL(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL,
-					   NULL), SQLITE_OK);
+					   NULL),
+			      SQLITE_OK);
 	a2.cseq = 9;
 	ch = (struct loc_change){ out[0], &a2 };
 	/* waits out the 1 s busy timeout, then gives up */
