@@ -147,10 +147,20 @@ int loc_expire(struct location *loc, time_t now);
 int loc_foreach(struct location *loc,
 		int (*fn)(const struct binding *b, void *arg), void *arg);
 
-/* Bindings held, expired ones not yet removed included. */
+/**
+ * loc_count() - how many bindings the store holds
+ * @loc: the store
+ *
+ * Return: the count, expired bindings not yet removed included.
+ */
 size_t loc_count(const struct location *loc);
 
-/* The last database error, "<file>: <sqlite message>", or "". */
+/**
+ * loc_error() - what the last database failure was
+ * @loc: the store
+ *
+ * Return: "<file>: <sqlite message>", or "" when nothing failed yet.
+ */
 const char *loc_error(const struct location *loc);
 
 /**
@@ -168,7 +178,12 @@ const char *loc_error(const struct location *loc);
  */
 int loc_aor_make(const struct sip_uri *u, char *buf, size_t size);
 
-/* "udp", "tcp", "tls" */
+/**
+ * loc_transport_name() - a transport for logs and the control socket
+ * @transport: enum loc_transport
+ *
+ * Return: "udp", "tcp", "tls", or "?".
+ */
 const char *loc_transport_name(int transport);
 
 #endif

@@ -70,6 +70,10 @@ struct registrar;
 struct registrar *registrar_new(struct location *loc,
 				const struct registrar_conf *conf);
 
+/**
+ * registrar_free() - free a registrar; its location store stays open
+ * @r: the registrar, or NULL
+ */
 void registrar_free(struct registrar *r);
 
 /**
