@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
+#include <sqlite3.h>
 
 #include "registrar.h"
 
@@ -604,6 +605,25 @@ static void test_restart(void)
 	CU_ASSERT_EQUAL(REG(8, "Contact: <sips:alice@192.168.1.10>" CRLF), 200);
 	CU_ASSERT_TRUE(
 		has("Contact: <sips:alice@192.168.1.10>;expires=3600" CRLF));
+
+	/* the database refuses the write: 500, and nothing changed */
+	{
+		sqlite3 *other;
+		char want[128];
+
+		CU_ASSERT_EQUAL_FATAL(sqlite3_open(db, &other), SQLITE_OK);
+		CU_ASSERT_EQUAL(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL,
+					     NULL, NULL),
+				SQLITE_OK);
+		CU_ASSERT_EQUAL(REG(9, "Contact: <sip:new@h>" CRLF), 500);
+		CU_ASSERT_TRUE(has("SIP/2.0 500 Registration Store Failed"));
+		snprintf(want, sizeof(want), "%s: database is locked", db);
+		CU_ASSERT_STRING_EQUAL(loc_error(loc), want);
+		CU_ASSERT_EQUAL(loc_count(loc), 1);
+		sqlite3_close(other);
+		CU_ASSERT_EQUAL(REG(9, "Contact: <sip:new@h>" CRLF), 200);
+		CU_ASSERT_EQUAL(loc_count(loc), 2);
+	}
 
 	teardown();
 	setup();
