@@ -35,8 +35,10 @@ static uint32_t nbuckets(uint32_t max_txns)
 
 static bool config_ok(const struct txn_config *cfg)
 {
+	/* timer A doubles up to 64*T1, E and G up to 2*T2: no overflow */
 	return cfg->t1_ms && cfg->t2_ms >= cfg->t1_ms && cfg->t4_ms &&
-	       cfg->max_txns && cfg->t1_ms <= UINT32_MAX / 64;
+	       cfg->max_txns && cfg->t1_ms <= UINT32_MAX / 128 &&
+	       cfg->t2_ms <= UINT32_MAX / 2;
 }
 
 int txn_table_new(struct txn_table **out, const struct txn_config *cfg,
@@ -82,6 +84,7 @@ void txn_table_free(struct txn_table *tt)
 
 	if (!tt)
 		return;
+	tt->closing = true;
 	for (i = 0; i <= tt->mask; i++) {
 		end_chain(&tt->client[i]);
 		end_chain(&tt->server[i]);
@@ -205,6 +208,8 @@ int txn_alloc(struct txn_table *tt, enum txn_kind kind, const struct sip_msg *m,
 	struct txn_key k;
 	struct txn *t;
 
+	if (tt->closing)
+		return -ESHUTDOWN;
 	if (tt->count >= tt->cfg.max_txns)
 		return -ENOSPC;
 	key_fill(&k, m, full);
@@ -381,6 +386,11 @@ int txn_req_parse(const struct txn *t, struct sip_msg *m, struct sip_err *err)
 	if (!t->req)
 		return -ENOENT;
 	return sip_msg_parse(m, t->req, t->req_len, 0, err);
+}
+
+struct txn_table *txn_table(const struct txn *t)
+{
+	return t->tt;
 }
 
 enum txn_kind txn_kind(const struct txn *t)

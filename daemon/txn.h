@@ -30,7 +30,10 @@
 #define TXN_T1_DEFAULT 500
 #define TXN_T2_DEFAULT 4000
 #define TXN_T4_DEFAULT 5000
-/* Timer D is "at least 32 s" on unreliable transports (§17.1.1.2) */
+/*
+ * Timer D is "at least 32 s" on unreliable transports (§17.1.1.2); with a
+ * larger T1 it is 64*T1, to outlast the server's timer H.
+ */
 #define TXN_TIMER_D_MIN 32000
 
 /* "z9hG4bK" and 16 random characters (96 bits), and a NUL */
@@ -111,7 +114,8 @@ void txn_config_default(struct txn_config *cfg, uint32_t max_txns);
 /**
  * txn_table_new() - create an empty transaction layer
  * @out: the new table
- * @cfg: timers and limit, copied; T1 > 0, T2 >= T1, T4 > 0, max_txns > 0
+ * @cfg: timers and limit, copied; 0 < T1 <= T2 <= 2^31 ms (T1 also below
+ *	 2^25 ms, so that 128*T1 fits), T4 > 0, max_txns > 0
  * @ops: callbacks, kept by reference; send is required, the others may be
  *	 NULL
  * @ctx: passed to send()
@@ -125,7 +129,9 @@ int txn_table_new(struct txn_table **out, const struct txn_config *cfg,
  * txn_table_free() - end every transaction and free the table
  * @tt: the table, or NULL
  *
- * on_terminated() is called for each live transaction; nothing is sent.
+ * on_terminated() is called for each live transaction; the layer sends
+ * nothing, and creating a transaction from these callbacks fails with
+ * -ESHUTDOWN.
  */
 void txn_table_free(struct txn_table *tt);
 
@@ -194,8 +200,9 @@ int txn_client_recv(struct txn_table *tt, struct sip_msg *resp);
  *
  * Return: 0 (sent or held), -EALREADY when a final response arrived or a
  * CANCEL was already asked for, -EINVAL for another kind of transaction,
- * -ENOSPC, -ENOMEM.  A send() failure is reported through the CANCEL
- * transaction's callbacks.
+ * or what txn_client_create() returned for the CANCEL.  A held CANCEL
+ * that cannot be created or sent later is dropped silently: the INVITE
+ * then ends by its final response or by the TU's timer C (§16.6 step 11).
  */
 int txn_client_cancel(struct txn *t);
 
@@ -281,6 +288,7 @@ struct txn *txn_find_invite_for_cancel(struct txn_table *tt,
  */
 int txn_req_parse(const struct txn *t, struct sip_msg *m, struct sip_err *err);
 
+struct txn_table *txn_table(const struct txn *t);
 enum txn_kind txn_kind(const struct txn *t);
 enum txn_state txn_state(const struct txn *t);
 /* The method of the request that created @t (enum sip_method). */

@@ -58,6 +58,7 @@ struct txn_table {
 	const struct txn_ops *ops;
 	void *ctx;
 	unsigned int count;
+	bool closing; /* txn_table_free() is ending everything */
 	uint32_t mask;
 	uint64_t seed;
 	struct txn **client; /* by branch */
@@ -79,7 +80,8 @@ bool txn_method_is(const struct txn *t, int method, struct sip_str name);
 /*
  * A new unlinked transaction keyed on @m (all of §17.2.3's fields when
  * @full), holding @buf; timer callbacks get the transaction.
- * Return: 0, -ENOSPC at the limit, -ENOMEM.
+ * Return: 0, -ENOSPC at the limit, -ESHUTDOWN while the table is being
+ * freed, -ENOMEM.
  */
 int txn_alloc(struct txn_table *tt, enum txn_kind kind, const struct sip_msg *m,
 	      bool full, const struct txn_dest *dst, ev_timer_cb rt_cb,

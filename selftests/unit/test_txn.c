@@ -152,11 +152,25 @@ static void on_transport_error(struct txn *t)
 	cb.errors++;
 }
 
+static bool create_on_end;
+static int create_ret;
+
 static void on_terminated(struct txn *t)
 {
+	static const char req[] = "OPTIONS sip:p SIP/2.0" CRLF
+				  "Via: SIP/2.0/UDP h;branch=z9hG4bKe" CRLF
+				  "CSeq: 1 OPTIONS" CRLF
+				  "From: <sip:a@h>;tag=1" CRLF
+				  "To: <sip:p>" CRLF "Call-ID: e" CRLF CRLF;
+	struct txn *n;
+
 	CU_ASSERT_EQUAL(txn_state(t), TXN_TERMINATED);
 	cb.terminated++;
 	cb.terminated_at = now;
+	if (create_on_end)
+		create_ret = txn_client_create(txn_table(t), req,
+					       sizeof(req) - 1, txn_dest(t),
+					       NULL, &n);
 }
 
 static const struct txn_ops ops = {
@@ -1171,8 +1185,11 @@ static void test_table_free_ends_all(void)
 	server("INVITE", "z9hG4bKs1", &udp);
 	server("BYE", "z9hG4bKs2", &udp);
 	CU_ASSERT_EQUAL(txn_count(tt), 4);
+	create_on_end = true;
 	txn_table_free(tt);
+	create_on_end = false;
 	tt = NULL;
+	CU_ASSERT_EQUAL(create_ret, -ESHUTDOWN);
 	CU_ASSERT_EQUAL(cb.terminated, 4);
 	CU_ASSERT_EQUAL(nsent, 2);
 	CU_ASSERT_EQUAL(narmed, 0);
@@ -1195,6 +1212,12 @@ static void test_config(void)
 	cfg.max_txns = 1;
 	cfg.t1_ms = 0;
 	CU_ASSERT_EQUAL(txn_table_new(&t2, &cfg, &ops, NULL), -EINVAL);
+	/* 128*T1 must fit timer A's doubling */
+	cfg.t1_ms = cfg.t2_ms = UINT32_MAX / 64;
+	CU_ASSERT_EQUAL(txn_table_new(&t2, &cfg, &ops, NULL), -EINVAL);
+	cfg.t1_ms = cfg.t2_ms = UINT32_MAX / 128;
+	CU_ASSERT_EQUAL_FATAL(txn_table_new(&t2, &cfg, &ops, NULL), 0);
+	txn_table_free(t2);
 	CU_ASSERT_STRING_EQUAL(txn_state_name(TXN_ACCEPTED), "Accepted");
 	CU_ASSERT_STRING_EQUAL(txn_state_name(TXN_CALLING), "Calling");
 }
