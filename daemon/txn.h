@@ -228,7 +228,8 @@ int txn_server_recv(struct txn_table *tt, const struct sip_msg *req);
  * txn_server_create() - start a server transaction for a new request
  * @tt: the table
  * @req: the parsed request, usually stamped with sip_via_stamp(); it is
- *	 written (with its edits) into the transaction's own copy
+ *	 written (with its edits) into the transaction's own copy, so create
+ *	 the transaction before editing @req for forwarding
  * @src: where responses go, copied
  * @user: the TU's pointer
  * @out: the transaction
