@@ -76,6 +76,9 @@ FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Idaemon -Ikmod/uapi \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZERS := $(FUZZ_SRCS:selftests/fuzz/%.c=$(O)/fuzz/%)
 FUZZ_SECONDS ?= 60
+# A harness of daemon modules names their sources and libraries here.
+FUZZ_EXTRA_fuzz_digest := daemon/digest.c daemon/users.c \
+	$(shell pkg-config --libs libcrypto 2>/dev/null)
 
 all: $(LIBSIP) $(SIPFPD) $(TOOLS) $(BENCHES)
 
@@ -111,10 +114,13 @@ $(B)/selftests/unit/%: $(B)/selftests/unit/%.o $(UNIT_LIB_OBJS) $(LIBSIPFPD) $(L
 	$(quiet) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(DAEMON_LIBS)
 
+$(O)/fuzz/fuzz_digest: daemon/digest.c daemon/users.c daemon/digest.h \
+	daemon/users.h
+
 $(O)/fuzz/%: selftests/fuzz/%.c $(LIBSIP_SRCS) $(wildcard daemon/sip/*.h)
 	$(quiet) FUZZ $@
 	@mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIBSIP_SRCS)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIBSIP_SRCS) $(FUZZ_EXTRA_$*)
 
 # Test build: sanitizers on, in its own tree so it never mixes objects.
 unit-build:
