@@ -255,7 +255,7 @@ static void dispatch(const struct epoll_event *evs, int n)
 /* Signals that report a fault in this thread must never be blocked. */
 static void block_signals(sigset_t *old)
 {
-	static const int sync_sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+	static const int sync_sigs[] = { SIGSEGV, SIGBUS,  SIGFPE, SIGILL,
 					 SIGTRAP, SIGABRT, SIGSYS };
 	sigset_t set;
 

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sipfpd's configuration: one INI file (libinih), every key documented
+ * with its default in daemon/sipfpd.conf.  The whole file is parsed into
+ * one struct config; a reload parses into a fresh one, so a bad file
+ * never replaces a good configuration.
+ */
+#ifndef SIPFP_CONFIG_H
+#define SIPFP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "log.h"
+
+#define CONFIG_PATH "/etc/sipfp/sipfpd.conf"
+
+#define CFG_MAX_LISTEN 16
+#define CFG_MAX_DOMAINS 16
+#define CFG_NAME_MAX 256 /* user, realm, a domain: with the NUL */
+#define CFG_PATH_MAX 256
+
+enum tp_proto { TP_UDP, TP_TCP, TP_TLS };
+
+enum ka_method { KA_OPTIONS, KA_CRLF };
+
+struct cfg_listen {
+	uint8_t proto; /* enum tp_proto */
+	socklen_t addrlen;
+	struct sockaddr_storage addr; /* numeric; 0.0.0.0 and :: are wildcards */
+};
+
+/* [routes]: "+44 = sip:trunk.example.net;transport=udp" */
+struct cfg_route {
+	char *prefix; /* "+44", or "*" for any number */
+	char *next_hop; /* a sip: or sips: URI, checked at load */
+};
+
+struct config {
+	/* [general] */
+	char user[CFG_NAME_MAX]; /* empty: keep the starting user */
+	char state_dir[CFG_PATH_MAX];
+	char run_dir[CFG_PATH_MAX];
+	enum log_level log_level;
+
+	/* [sip] */
+	struct cfg_listen listen[CFG_MAX_LISTEN];
+	unsigned int nlisten;
+	/* served domains, lower case, NULL-terminated */
+	char *domains[CFG_MAX_DOMAINS + 1];
+	unsigned int ndomains;
+	uint32_t t1_ms, t2_ms, t4_ms;
+	uint32_t max_forwards;
+	uint32_t rate_limit; /* requests/s per source IP, 0 = off */
+	uint32_t rate_burst;
+	uint32_t tcp_idle_timeout; /* seconds without a byte either way */
+	uint32_t tcp_max_connections;
+
+	/* [tls] */
+	char tls_cert[CFG_PATH_MAX];
+	char tls_key[CFG_PATH_MAX];
+
+	/* [auth] */
+	char users_file[CFG_PATH_MAX];
+	char realm[CFG_NAME_MAX]; /* default: the first domain */
+	uint32_t nonce_ttl; /* seconds */
+	bool auth_require;
+
+	/* [registrar] */
+	uint32_t min_expires, max_expires, default_expires;
+
+	/* [nat] */
+	uint32_t keepalive_interval; /* seconds, 0 = off */
+	uint8_t keepalive_method; /* enum ka_method */
+
+	/* [routes], in file order */
+	struct cfg_route *routes;
+	unsigned int nroutes;
+};
+
+/**
+ * config_load() - read and check a configuration file
+ * @path: the file
+ * @cfg: filled with the file's settings over the defaults; on failure it
+ *	 holds nothing that needs config_free()
+ * @err: on failure "PATH:LINE: what" ("PATH: what" for a fault of the
+ *	 whole file)
+ * @errlen: its size
+ *
+ * Return: 0, or -1 with @err set.
+ */
+int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
+
+/* Frees what config_load() allocated; @cfg may be loaded again after. */
+void config_free(struct config *cfg);
+
+const char *config_proto_name(enum tp_proto proto);
+const char *config_level_name(enum log_level level);
+
+#endif
