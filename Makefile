@@ -93,6 +93,7 @@ $(LIBSIP): $(LIBSIP_OBJS)
 
 $(LIBSIPFPD): $(DAEMON_LIB_OBJS)
 	$(quiet) AR $@
+	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(B)/daemon/sipfpd: $(B)/daemon/main.o $(LIBSIPFPD) $(LIBSIP)
