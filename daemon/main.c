@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sipfpd: read the configuration, bind the listen sockets, drop root,
+ * run the event loop.  Signal handlers only set flags; the loop's tick
+ * acts on them between iterations.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "event.h"
+#include "log.h"
+#include "server.h"
+#include "transport.h"
+
+static volatile sig_atomic_t got_stop, got_hup, got_usr1;
+static struct config cfg;
+static const char *conf_path = CONFIG_PATH;
+static int verbose;
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: sipfpd [-dnv] [-f file]\n");
+	exit(2);
+}
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else if (sig == SIGUSR1)
+		got_usr1 = 1;
+	else
+		got_stop = 1;
+}
+
+static void signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL))
+			fatal("sigaction");
+	/* a peer closing its connection mid-write is an error, not a kill */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static enum log_level level(void)
+{
+	int l = cfg.log_level + verbose;
+
+	return l > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : l;
+}
+
+static bool same_listen(const struct config *a, const struct config *b)
+{
+	if (a->nlisten != b->nlisten)
+		return false;
+	for (unsigned int i = 0; i < a->nlisten; i++)
+		if (a->listen[i].proto != b->listen[i].proto ||
+		    a->listen[i].addrlen != b->listen[i].addrlen ||
+		    memcmp(&a->listen[i].addr, &b->listen[i].addr,
+			   a->listen[i].addrlen))
+			return false;
+	return true;
+}
+
+/*
+ * Reload keeps the sockets and the user: both were set while root.  A
+ * file that does not load leaves the running configuration in place.
+ */
+static void reload(void)
+{
+	struct config next;
+	char err[512];
+
+	if (config_load(conf_path, &next, err, sizeof(err))) {
+		log_warnx("%s; keeping the running configuration", err);
+		return;
+	}
+	if (!same_listen(&cfg, &next))
+		log_warnx("%s: listen changes take effect at the next start",
+			  conf_path);
+	if (strcmp(cfg.user, next.user))
+		log_warnx("%s: user changes take effect at the next start",
+			  conf_path);
+	memcpy(next.listen, cfg.listen, sizeof(next.listen));
+	next.nlisten = cfg.nlisten;
+	memcpy(next.user, cfg.user, sizeof(next.user));
+	config_free(&cfg);
+	cfg = next;
+	log_set_level(level());
+	server_configure(&cfg);
+	tp_set_limits(cfg.tcp_idle_timeout, cfg.tcp_max_connections);
+	log_info("reloaded %s", conf_path);
+}
+
+static void stats(void)
+{
+	const struct tp_stats *t = &tp_stats;
+
+	server_stats_log();
+	log_info("transport: udp_rx=%llu udp_tx=%llu udp_keepalives=%llu "
+		 "udp_truncated=%llu udp_tx_errors=%llu tcp_conns=%llu "
+		 "tcp_accepted=%llu tcp_refused=%llu tcp_rx=%llu tcp_tx=%llu "
+		 "tcp_pings=%llu tcp_idle_closed=%llu tcp_framing_errors=%llu",
+		 (unsigned long long)t->udp_rx, (unsigned long long)t->udp_tx,
+		 (unsigned long long)t->udp_keepalives,
+		 (unsigned long long)t->udp_truncated,
+		 (unsigned long long)t->udp_tx_errors,
+		 (unsigned long long)t->tcp_conns,
+		 (unsigned long long)t->tcp_accepted,
+		 (unsigned long long)t->tcp_refused,
+		 (unsigned long long)t->tcp_rx, (unsigned long long)t->tcp_tx,
+		 (unsigned long long)t->tcp_pings,
+		 (unsigned long long)t->tcp_idle_closed,
+		 (unsigned long long)t->tcp_framing_errors);
+}
+
+static void tick(void)
+{
+	if (got_stop) {
+		log_info("stopping");
+		ev_break();
+		return;
+	}
+	if (got_hup) {
+		got_hup = 0;
+		reload();
+	}
+	if (got_usr1) {
+		got_usr1 = 0;
+		stats();
+	}
+}
+
+/*
+ * After binding: nothing else needs root yet.  The fast-path backends
+ * will need CAP_NET_ADMIN kept across this (prctl PR_SET_KEEPCAPS, then
+ * drop every other capability); not before they exist.
+ */
+static void drop_privileges(void)
+{
+	struct passwd *pw;
+
+	if (!*cfg.user)
+		return;
+	if (geteuid()) {
+		log_warnx("not started as root: running as uid %u, not %s",
+			  (unsigned int)geteuid(), cfg.user);
+		return;
+	}
+	errno = 0;
+	pw = getpwnam(cfg.user);
+	if (!pw) {
+		log_warnx("user %s does not exist: staying root", cfg.user);
+		return;
+	}
+	if (setgroups(1, &pw->pw_gid) || setgid(pw->pw_gid) ||
+	    setuid(pw->pw_uid))
+		fatal("dropping privileges to %s", cfg.user);
+	if (!setuid(0))
+		fatalx("could regain root after dropping privileges");
+	log_info("running as %s", cfg.user);
+}
+
+/* One descriptor per connection, plus listeners and files. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)cfg.tcp_max_connections + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur < want)
+		log_warnx("only %llu descriptors for %u connections",
+			  (unsigned long long)rl.rlim_cur,
+			  cfg.tcp_max_connections);
+}
+
+int main(int argc, char **argv)
+{
+	int ch, foreground = 0, check = 0;
+	char err[512];
+
+	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+		switch (ch) {
+		case 'd':
+			foreground = 1;
+			break;
+		case 'f':
+			conf_path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (config_load(conf_path, &cfg, err, sizeof(err))) {
+		fprintf(stderr, "sipfpd: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		fprintf(stderr, "configuration OK\n");
+		config_free(&cfg);
+		return 0;
+	}
+	log_init(foreground, level());
+	if (ev_init())
+		fatal("epoll");
+	signals();
+	raise_nofile();
+	server_configure(&cfg);
+	if (tp_init(&cfg, server_recv))
+		fatalx("cannot listen; exiting");
+	drop_privileges();
+	if (!foreground && daemon(0, 0))
+		fatal("daemon");
+	log_info("started");
+	ev_run(tick);
+	tp_exit();
+	server_exit();
+	ev_exit();
+	config_free(&cfg);
+	log_info("exited");
+	return 0;
+}
