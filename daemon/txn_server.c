@@ -204,8 +204,8 @@ int txn_server_create(struct txn_table *tt, const struct sip_msg *req,
 	enum txn_kind kind = TXN_NON_INVITE_SERVER;
 	bool old = !txn_cookie(req->via.branch);
 	struct txn *t;
-	uint32_t len;
-	char *copy;
+	uint32_t len = 0;
+	char *copy = NULL;
 	int ret;
 
 	if (!req->is_request || req->method == SIP_ACK || !req->nvia)

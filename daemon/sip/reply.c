@@ -169,6 +169,14 @@ static int stamp_top(const struct sip_via *v, const char *ip, uint16_t port,
 	return (size_t)n >= size ? -ENOSPC : n;
 }
 
+/* An IPv6 reference without its brackets, to compare with a printed address. */
+static struct sip_str host_bare(struct sip_str h)
+{
+	if (h.len >= 2 && h.s[0] == '[' && h.s[h.len - 1] == ']')
+		return sip_str_make(h.s + 1, h.len - 2);
+	return h;
+}
+
 int sip_via_stamp(struct sip_msg *m, const char *ip, uint16_t port)
 {
 	int i = m->first[SIP_H_VIA];
@@ -179,7 +187,7 @@ int sip_via_stamp(struct sip_msg *m, const char *ip, uint16_t port)
 	if (i < 0 || !m->nvia)
 		return -ENOENT;
 	/* §18.2.1: received only when sent-by is not the source address */
-	if (!m->via.rport && sip_str_eq(m->via.host, sip_str_cstr(ip)))
+	if (!m->via.rport && sip_str_caseeq(host_bare(m->via.host), sip_str_cstr(ip)))
 		return 0;
 	n = stamp_top(&m->via, ip, port, buf, sizeof(buf));
 	if (n < 0)

@@ -65,6 +65,23 @@ static void test_stamp_same_host(void)
 				  SIP_STR("SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1;received=192.0.2.8")));
 }
 
+/* An IPv6 sent-by is bracketed; the source address printed is not. */
+static void test_stamp_ipv6(void)
+{
+	static const char req[] = "OPTIONS sip:p SIP/2.0" CRLF
+		"Via: SIP/2.0/UDP [2001:DB8::7];branch=z9hG4bK1" CRLF
+		"From: <sip:a@b>;tag=1" CRLF "To: <sip:p>" CRLF "Call-ID: c" CRLF
+		"CSeq: 1 OPTIONS" CRLF CRLF;
+	struct sip_err err;
+
+	CU_ASSERT_EQUAL_FATAL(sip_msg_parse(&msg, req, sizeof(req) - 1, 0, &err), 0);
+	CU_ASSERT_EQUAL(sip_via_stamp(&msg, "2001:db8::7", 5060), 0);
+	CU_ASSERT_EQUAL(msg.hdr[0].flags, 0);
+	CU_ASSERT_EQUAL(sip_via_stamp(&msg, "2001:db8::8", 5060), 0);
+	CU_ASSERT_TRUE(sip_str_eq(msg.hdr[0].newval,
+				  SIP_STR("SIP/2.0/UDP [2001:DB8::7];branch=z9hG4bK1;received=2001:db8::8")));
+}
+
 static void test_reply_exact(void)
 {
 	struct sip_reply r = {
@@ -142,6 +159,7 @@ int main(void)
 		{ "reason phrases", test_reason },
 		{ "via stamp with rport", test_stamp_rport },
 		{ "via stamp, same host", test_stamp_same_host },
+		{ "via stamp, IPv6", test_stamp_ipv6 },
 		{ "reply, exact bytes", test_reply_exact },
 		{ "reply with body parses", test_reply_body },
 		{ "reply to a broken request", test_reply_to_broken },
