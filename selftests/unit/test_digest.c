@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include <CUnit/Basic.h>
+
+#include "tutil.h"
 #include <openssl/evp.h>
 
 #include "digest.h"
@@ -951,14 +953,5 @@ int main(void)
 		{ "digest", setup, teardown, NULL, NULL, proto },
 		CU_SUITE_INFO_NULL,
 	};
-	unsigned int failed;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_register_suites(suites);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return tu_run(suites);
 }

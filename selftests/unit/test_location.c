@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
+
+#include "tutil.h"
 #include <sqlite3.h>
 
 #include "location.h"
@@ -418,14 +420,5 @@ int main(void)
 		  file_tests },
 		CU_SUITE_INFO_NULL,
 	};
-	int failed;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_register_suites(suites);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return tu_run(suites);
 }

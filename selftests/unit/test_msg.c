@@ -9,6 +9,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "tutil.h"
+
 #include "sip/msg.h"
 
 static struct sip_msg msg;
@@ -36,7 +38,6 @@ static int parse_flags(const char *text, size_t len, int flags)
 
 #define PARSE(lit) parse_flags((lit), sizeof(lit) - 1, 0)
 #define PARSE_STREAM(lit) parse_flags((lit), sizeof(lit) - 1, SIP_PARSE_STREAM)
-#define EQ(s, lit) CU_ASSERT_TRUE(sip_str_eq((s), SIP_STR(lit)))
 
 static void test_fields(void)
 {
@@ -563,15 +564,8 @@ int main(void)
 		{ "msg-write", NULL, NULL, NULL, NULL, write },
 		CU_SUITE_INFO_NULL,
 	};
-	unsigned int failed;
+	int ret = tu_run(suites);
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_register_suites(suites);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
-	CU_cleanup_registry();
 	free(buf);
-	return failed ? 1 : 0;
+	return ret;
 }

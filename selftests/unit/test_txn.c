@@ -10,6 +10,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "tutil.h"
+
 #include "event.h"
 #include "sip/reply.h"
 #include "txn.h"
@@ -1312,14 +1314,5 @@ int main(void)
 		{ "txn table", NULL, NULL, setup, teardown, table_tests },
 		CU_SUITE_INFO_NULL,
 	};
-	unsigned int failed;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_register_suites(suites);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return tu_run(suites);
 }
