@@ -14,6 +14,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "tutil.h"
+
 #include "config.h"
 
 static char path[64];
@@ -389,7 +391,6 @@ static void test_example_documents_defaults(void)
 int main(void)
 {
 	CU_pSuite s;
-	int fails;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
@@ -403,9 +404,5 @@ int main(void)
 	CU_add_test(s, "missing file", test_missing_file);
 	CU_add_test(s, "example documents defaults",
 		    test_example_documents_defaults);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_tests_failed() || CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return tu_run_registered();
 }

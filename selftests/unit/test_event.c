@@ -12,6 +12,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "tutil.h"
+
 #include "event.h"
 
 #define NTIMERS 10000
@@ -274,7 +276,6 @@ static void test_tick(void)
 int main(void)
 {
 	CU_pSuite s;
-	int fails;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
@@ -286,9 +287,5 @@ int main(void)
 	CU_add_test(s, "10k random timers", test_many_random);
 	CU_add_test(s, "pipe callback", test_pipe);
 	CU_add_test(s, "tick per iteration", test_tick);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_tests_failed() || CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return tu_run_registered();
 }

@@ -48,19 +48,24 @@ int tu_load(const char *path, char **buf, size_t *len)
 	return 0;
 }
 
-int tu_run(CU_SuiteInfo *suites)
+int tu_run_registered(void)
 {
 	int failed;
 
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed() || CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
+
+int tu_run(CU_SuiteInfo *suites)
+{
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	if (CU_register_suites(suites) != CUE_SUCCESS) {
 		CU_cleanup_registry();
 		return 1;
 	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() || CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return tu_run_registered();
 }

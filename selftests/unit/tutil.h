@@ -34,4 +34,7 @@ int tu_load(const char *path, char **buf, size_t *len);
  */
 int tu_run(CU_SuiteInfo *suites);
 
+/* The same for a program that registered its suites itself. */
+int tu_run_registered(void);
+
 #endif
