@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "digest.h"
 #include "sip/uri.h"
 
 struct parse;
@@ -319,6 +320,23 @@ static int set_domain(struct parse *p, const struct key *k, const char *v)
 	return each_item(p, k, v, add_domain);
 }
 
+/* "sha-256 md5": a list of digest algorithms, any order */
+static int add_alg(struct parse *p, const char *item)
+{
+	enum digest_alg alg;
+	bool sess;
+
+	if (digest_alg_parse(sip_str_cstr(item), &alg, &sess) || sess)
+		return -1;
+	p->cfg->auth_algs |= DIGEST_ALG(alg);
+	return 0;
+}
+
+static int set_algs(struct parse *p, const struct key *k, const char *v)
+{
+	return each_item(p, k, v, add_alg);
+}
+
 #define F(x) offsetof(struct config, x)
 #define STR(sec, name, x)                                                     \
 	{                                                                     \
@@ -351,6 +369,7 @@ static const struct key keys[] = {
 	STR("auth", "realm", realm),
 	NUM("auth", "nonce_ttl", nonce_ttl, 1, 86400),
 	{ "auth", "require", set_bool, F(auth_require), 0, 0, false },
+	{ "auth", "algorithms", set_algs, 0, 0, 0, true },
 	NUM("registrar", "min_expires", min_expires, 1, 3600),
 	NUM("registrar", "max_expires", max_expires, 1, 31536000),
 	NUM("registrar", "default_expires", default_expires, 1, 31536000),
@@ -450,8 +469,11 @@ static int handler(void *user, const char *sec, const char *name,
 		return fail(p, p->lineno,
 			    "duplicate key '%s' in [%s] (first set on line %d)",
 			    name, sec, p->seen[k - keys]);
+	/* the first line of a list replaces its default */
 	if (!p->seen[k - keys] && k->set == set_listen)
 		p->cfg->nlisten = 0;
+	if (!p->seen[k - keys] && k->set == set_algs)
+		p->cfg->auth_algs = 0;
 	p->seen[k - keys] = p->lineno;
 	return k->set(p, k, value);
 }
@@ -505,6 +527,7 @@ static void defaults(struct config *c)
 	strcpy(c->users_file, "/etc/sipfp/users");
 	c->nonce_ttl = 300;
 	c->auth_require = true;
+	c->auth_algs = DIGEST_ALGS_DEFAULT;
 	c->min_expires = 60;
 	c->max_expires = 3600;
 	c->default_expires = 3600;
@@ -562,6 +585,9 @@ static void check(struct parse *p)
 	if (p->tls_line && (!*c->tls_cert || !*c->tls_key))
 		fail(p, p->tls_line,
 		     "a tls listen address needs [tls] cert and key");
+	if (!c->auth_algs)
+		fail(p, seen_line(p, "algorithms"),
+		     "no digest algorithm in [auth] algorithms");
 	fill_domain(p);
 	if (!*c->realm)
 		snprintf(c->realm, sizeof(c->realm), "%s", c->domains[0]);

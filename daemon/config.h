@@ -67,6 +67,7 @@ struct config {
 	char realm[CFG_NAME_MAX]; /* default: the first domain */
 	uint32_t nonce_ttl; /* seconds */
 	bool auth_require;
+	unsigned int auth_algs; /* DIGEST_ALG() bits (digest.h) */
 
 	/* [registrar] */
 	uint32_t min_expires, max_expires, default_expires;

@@ -17,6 +17,7 @@
 #include "tutil.h"
 
 #include "config.h"
+#include "digest.h"
 
 static char path[64];
 static char err[512];
@@ -229,6 +230,13 @@ static void test_values(void)
 	CU_ASSERT_EQUAL(cfg.auth_require, true);
 	CU_ASSERT_EQUAL(cfg.log_level, LOG_LVL_WARN);
 	CU_ASSERT_STRING_EQUAL(cfg.user, "");
+	CU_ASSERT_EQUAL(cfg.auth_algs, DIGEST_ALGS_DEFAULT);
+	config_free(&cfg);
+	/* a list line replaces the default; a continuation adds */
+	CU_ASSERT_EQUAL_FATAL(load("[auth]\nalgorithms = MD5\n sha-512-256\n"),
+			      0);
+	CU_ASSERT_EQUAL(cfg.auth_algs, DIGEST_ALG(DIGEST_MD5) |
+					       DIGEST_ALG(DIGEST_SHA512_256));
 	config_free(&cfg);
 	/* bounds are inclusive */
 	CU_ASSERT_EQUAL_FATAL(load("[sip]\nmax_forwards = 255\nt1_ms = 1\n"),
@@ -306,6 +314,10 @@ static void test_list_errors(void)
 		   "bad listen entry 'tcp:proxy.example.org'");
 	expect_err("[sip]\ndomain = example.org bad_name\n", 2,
 		   "bad domain entry 'bad_name'");
+	expect_err("[auth]\nalgorithms = sha-256 md5-sess\n", 2,
+		   "bad algorithms entry 'md5-sess'");
+	expect_err("[auth]\nalgorithms = sha-1\n", 2,
+		   "bad algorithms entry 'sha-1'");
 	expect_err("[sip]\nlisten = udp:0.0.0.0\n  tls:0.0.0.0\n", 3,
 		   "a tls listen address needs [tls] cert and key");
 	n = snprintf(text, sizeof(text), "[sip]\nlisten =");
@@ -380,7 +392,7 @@ static void test_example_documents_defaults(void)
 	fclose(f);
 	CU_ASSERT_FATAL(n < sizeof(text));
 	/* every key but domain, realm, cert and key: no fixed default */
-	CU_ASSERT_EQUAL(keys, 21);
+	CU_ASSERT_EQUAL(keys, 22);
 	CU_ASSERT_EQUAL_FATAL(load(text), 0);
 	if (*err)
 		fprintf(stderr, "\n  %s\n", err);
