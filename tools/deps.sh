@@ -11,8 +11,9 @@ pkgs=(
 	# build: compilers, CUnit, libFuzzer's runtime for -fsanitize=fuzzer
 	build-essential clang llvm lld pkg-config libcunit1-dev
 	libclang-rt-14-dev
-	# benchmarks: GNU oSIP, the baseline bench_parse measures us against
-	libosip2-dev
+	# benchmarks: GNU oSIP, the baseline bench_parse measures us against;
+	# Kamailio, the proxy bench_cps.sh measures sipfpd against
+	libosip2-dev kamailio
 	# daemon: TLS, registrar state, config, JSON output, netlink, XDP
 	# loader; linux/bpf.h and linux/genetlink.h come from linux-libc-dev
 	libssl-dev openssl libsqlite3-dev libinih-dev libjson-c-dev
