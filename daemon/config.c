@@ -337,6 +337,76 @@ static int set_algs(struct parse *p, const struct key *k, const char *v)
 	return each_item(p, k, v, add_alg);
 }
 
+/* "192.0.2.10", "198.51.100.0/24", "2001:db8::/32" */
+static int add_trusted(struct parse *p, const char *item)
+{
+	struct config *c = p->cfg;
+	struct cfg_net *n = &c->trusted[c->ntrusted];
+	char buf[INET6_ADDRSTRLEN];
+	const char *slash = strchr(item, '/');
+	size_t len = slash ? (size_t)(slash - item) : strlen(item);
+	unsigned long bits;
+	char *end;
+
+	if (len >= sizeof(buf))
+		return -1;
+	memcpy(buf, item, len);
+	buf[len] = '\0';
+	memset(n, 0, sizeof(*n));
+	if (inet_pton(AF_INET, buf, n->addr) == 1)
+		n->family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, n->addr) == 1)
+		n->family = AF_INET6;
+	else
+		return -1;
+	bits = n->family == AF_INET ? 32 : 128;
+	if (slash) {
+		errno = 0;
+		bits = strtoul(slash + 1, &end, 10);
+		if (errno || end == slash + 1 || *end ||
+		    bits > (n->family == AF_INET ? 32u : 128u))
+			return -1;
+	}
+	n->prefix = bits;
+	/* host bits set: a typo more often than not, so refuse it */
+	for (unsigned int i = bits; i < (n->family == AF_INET ? 32u : 128u); i++)
+		if (n->addr[i / 8] & (0x80 >> (i % 8)))
+			return -1;
+	if (c->ntrusted == CFG_MAX_TRUSTED)
+		return fail(p, p->lineno, "more than %d trusted networks",
+			    CFG_MAX_TRUSTED),
+		       -2;
+	c->ntrusted++;
+	return 0;
+}
+
+static int set_trusted(struct parse *p, const struct key *k, const char *v)
+{
+	return each_item(p, k, v, add_trusted);
+}
+
+bool config_trusted(const struct config *cfg, const struct sockaddr *sa)
+{
+	const uint8_t *a;
+
+	if (sa->sa_family == AF_INET)
+		a = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+	else
+		return false;
+	for (unsigned int i = 0; i < cfg->ntrusted; i++) {
+		const struct cfg_net *n = &cfg->trusted[i];
+		unsigned int full = n->prefix / 8, rest = n->prefix % 8;
+
+		if (n->family != sa->sa_family || memcmp(a, n->addr, full))
+			continue;
+		if (!rest || !((a[full] ^ n->addr[full]) & (0xff00 >> rest)))
+			return true;
+	}
+	return false;
+}
+
 #define F(x) offsetof(struct config, x)
 #define STR(sec, name, x)                                                     \
 	{                                                                     \
@@ -370,6 +440,7 @@ static const struct key keys[] = {
 	NUM("auth", "nonce_ttl", nonce_ttl, 1, 86400),
 	{ "auth", "require", set_bool, F(auth_require), 0, 0, false },
 	{ "auth", "algorithms", set_algs, 0, 0, 0, true },
+	{ "auth", "trusted", set_trusted, 0, 0, 0, true },
 	NUM("registrar", "min_expires", min_expires, 1, 3600),
 	NUM("registrar", "max_expires", max_expires, 1, 31536000),
 	NUM("registrar", "default_expires", default_expires, 1, 31536000),

@@ -32,6 +32,15 @@ struct cfg_listen {
 	struct sockaddr_storage addr; /* numeric; 0.0.0.0 and :: are wildcards */
 };
 
+/* [auth] trusted: an address or network requests are taken from unasked */
+struct cfg_net {
+	uint8_t family; /* AF_INET, AF_INET6 */
+	uint8_t prefix; /* bits */
+	uint8_t addr[16]; /* network byte order, host bits zero */
+};
+
+#define CFG_MAX_TRUSTED 64
+
 /* [routes]: "+44 = sip:trunk.example.net;transport=udp" */
 struct cfg_route {
 	char *prefix; /* "+44", or "*" for any number */
@@ -68,6 +77,8 @@ struct config {
 	uint32_t nonce_ttl; /* seconds */
 	bool auth_require;
 	unsigned int auth_algs; /* DIGEST_ALG() bits (digest.h) */
+	struct cfg_net trusted[CFG_MAX_TRUSTED];
+	unsigned int ntrusted;
 
 	/* [registrar] */
 	uint32_t min_expires, max_expires, default_expires;
@@ -96,6 +107,9 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 
 /* Frees what config_load() allocated; @cfg may be loaded again after. */
 void config_free(struct config *cfg);
+
+/* True when @sa (AF_INET or AF_INET6) is in a [auth] trusted network. */
+bool config_trusted(const struct config *cfg, const struct sockaddr *sa);
 
 const char *config_proto_name(enum tp_proto proto);
 const char *config_level_name(enum log_level level);

@@ -222,6 +222,21 @@ static void test_every_key(void)
 	CU_ASSERT_PTR_NULL(cfg.domains[0]);
 }
 
+static bool trusted(const char *ip)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+	} a = { 0 };
+
+	if (inet_pton(AF_INET, ip, &a.sin.sin_addr) == 1)
+		a.sa.sa_family = AF_INET;
+	else if (inet_pton(AF_INET6, ip, &a.sin6.sin6_addr) == 1)
+		a.sa.sa_family = AF_INET6;
+	return config_trusted(&cfg, &a.sa);
+}
+
 static void test_values(void)
 {
 	CU_ASSERT_EQUAL_FATAL(load("[auth]\nrequire = TRUE\n"
@@ -231,6 +246,23 @@ static void test_values(void)
 	CU_ASSERT_EQUAL(cfg.log_level, LOG_LVL_WARN);
 	CU_ASSERT_STRING_EQUAL(cfg.user, "");
 	CU_ASSERT_EQUAL(cfg.auth_algs, DIGEST_ALGS_DEFAULT);
+	config_free(&cfg);
+	CU_ASSERT_EQUAL_FATAL(load("[auth]\ntrusted = 192.0.2.10 198.51.100.0/23\n"
+				   " 2001:db8:5::/48\n"),
+			      0);
+	CU_ASSERT_EQUAL(cfg.ntrusted, 3);
+	CU_ASSERT(trusted("192.0.2.10"));
+	CU_ASSERT(!trusted("192.0.2.11"));
+	CU_ASSERT(trusted("198.51.101.255"));
+	CU_ASSERT(!trusted("203.0.113.1"));
+	CU_ASSERT(trusted("2001:db8:5:ffff::1"));
+	CU_ASSERT(!trusted("2001:db8:6::1"));
+	config_free(&cfg);
+	CU_ASSERT_EQUAL_FATAL(load("[auth]\ntrusted = 198.51.100.128/25 ::/0\n"),
+			      0);
+	CU_ASSERT(trusted("2001:db8:6::1"));
+	CU_ASSERT(!trusted("198.51.100.127"));
+	CU_ASSERT(trusted("198.51.100.128"));
 	config_free(&cfg);
 	/* a list line replaces the default; a continuation adds */
 	CU_ASSERT_EQUAL_FATAL(load("[auth]\nalgorithms = MD5\n sha-512-256\n"),
@@ -318,6 +350,12 @@ static void test_list_errors(void)
 		   "bad algorithms entry 'md5-sess'");
 	expect_err("[auth]\nalgorithms = sha-1\n", 2,
 		   "bad algorithms entry 'sha-1'");
+	expect_err("[auth]\ntrusted = 192.0.2.1/24\n", 2,
+		   "bad trusted entry '192.0.2.1/24'");
+	expect_err("[auth]\ntrusted = 192.0.2.0/33\n", 2,
+		   "bad trusted entry '192.0.2.0/33'");
+	expect_err("[auth]\ntrusted = trunk.example.net\n", 2,
+		   "bad trusted entry 'trunk.example.net'");
 	expect_err("[sip]\nlisten = udp:0.0.0.0\n  tls:0.0.0.0\n", 3,
 		   "a tls listen address needs [tls] cert and key");
 	n = snprintf(text, sizeof(text), "[sip]\nlisten =");
@@ -392,7 +430,7 @@ static void test_example_documents_defaults(void)
 	fclose(f);
 	CU_ASSERT_FATAL(n < sizeof(text));
 	/* every key but domain, realm, cert and key: no fixed default */
-	CU_ASSERT_EQUAL(keys, 22);
+	CU_ASSERT_EQUAL(keys, 23);
 	CU_ASSERT_EQUAL_FATAL(load(text), 0);
 	if (*err)
 		fprintf(stderr, "\n  %s\n", err);
