@@ -154,6 +154,19 @@ static int set_level(struct parse *p, const struct key *k, const char *v)
 	return 1;
 }
 
+static int set_tlsver(struct parse *p, const struct key *k, const char *v)
+{
+	static const char *const names[] = { "1.2", "1.3" };
+	int i = pick(v, names, 2);
+
+	if (i < 0)
+		return fail(p, p->lineno,
+			    "bad value '%s' for %s (expected 1.2 or 1.3)", v,
+			    k->name);
+	*(uint8_t *)field(p, k) = 12 + i;
+	return 1;
+}
+
 static int set_ka(struct parse *p, const struct key *k, const char *v)
 {
 	static const char *const names[] = {
@@ -435,6 +448,11 @@ static const struct key keys[] = {
 	NUM("sip", "tcp_max_connections", tcp_max_connections, 1, 1000000),
 	STR("tls", "cert", tls_cert),
 	STR("tls", "key", tls_key),
+	STR("tls", "ca_file", tls_ca_file),
+	{ "tls", "verify", set_bool, F(tls_verify), 0, 0, false },
+	{ "tls", "verify_clients", set_bool, F(tls_verify_clients), 0, 0,
+	  false },
+	{ "tls", "min_version", set_tlsver, F(tls_min_version), 0, 0, false },
 	STR("auth", "users_file", users_file),
 	STR("auth", "realm", realm),
 	NUM("auth", "nonce_ttl", nonce_ttl, 1, 86400),
@@ -595,6 +613,8 @@ static void defaults(struct config *c)
 	c->rate_burst = 100;
 	c->tcp_idle_timeout = 600;
 	c->tcp_max_connections = 4096;
+	c->tls_verify = true;
+	c->tls_min_version = 12;
 	strcpy(c->users_file, "/etc/sipfp/users");
 	c->nonce_ttl = 300;
 	c->auth_require = true;
@@ -656,6 +676,10 @@ static void check(struct parse *p)
 	if (p->tls_line && (!*c->tls_cert || !*c->tls_key))
 		fail(p, p->tls_line,
 		     "a tls listen address needs [tls] cert and key");
+	/* the system's store would let any public CA vouch for a phone */
+	if (c->tls_verify_clients && !*c->tls_ca_file)
+		fail(p, seen_line(p, "verify_clients"),
+		     "verify_clients needs [tls] ca_file");
 	if (!c->auth_algs)
 		fail(p, seen_line(p, "algorithms"),
 		     "no digest algorithm in [auth] algorithms");

@@ -70,6 +70,10 @@ struct config {
 	/* [tls] */
 	char tls_cert[CFG_PATH_MAX];
 	char tls_key[CFG_PATH_MAX];
+	char tls_ca_file[CFG_PATH_MAX]; /* empty: the system's store */
+	bool tls_verify; /* check the servers we connect to */
+	bool tls_verify_clients; /* ask clients for a certificate */
+	uint8_t tls_min_version; /* 12 or 13: TLS 1.2 or 1.3 */
 
 	/* [auth] */
 	char users_file[CFG_PATH_MAX];

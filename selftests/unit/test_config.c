@@ -103,6 +103,10 @@ static void check_defaults(const struct config *c)
 	CU_ASSERT_EQUAL(c->tcp_max_connections, 4096);
 	CU_ASSERT_STRING_EQUAL(c->tls_cert, "");
 	CU_ASSERT_STRING_EQUAL(c->tls_key, "");
+	CU_ASSERT_STRING_EQUAL(c->tls_ca_file, "");
+	CU_ASSERT_EQUAL(c->tls_verify, true);
+	CU_ASSERT_EQUAL(c->tls_verify_clients, false);
+	CU_ASSERT_EQUAL(c->tls_min_version, 12);
 	CU_ASSERT_STRING_EQUAL(c->users_file, "/etc/sipfp/users");
 	CU_ASSERT_EQUAL(c->nonce_ttl, 300);
 	CU_ASSERT_EQUAL(c->auth_require, true);
@@ -154,6 +158,10 @@ static const char full[] =
 	"[tls]\n"
 	"cert = /tmp/c.pem\n"
 	"key = /tmp/k.pem\n"
+	"ca_file = /tmp/ca.pem\n"
+	"verify = no\n"
+	"verify_clients = yes\n"
+	"min_version = 1.3\n"
 	"[auth]\n"
 	"users_file = /tmp/users\n"
 	"realm = sip.example.org\n"
@@ -198,6 +206,10 @@ static void test_every_key(void)
 	CU_ASSERT_EQUAL(cfg.tcp_max_connections, 10);
 	CU_ASSERT_STRING_EQUAL(cfg.tls_cert, "/tmp/c.pem");
 	CU_ASSERT_STRING_EQUAL(cfg.tls_key, "/tmp/k.pem");
+	CU_ASSERT_STRING_EQUAL(cfg.tls_ca_file, "/tmp/ca.pem");
+	CU_ASSERT_EQUAL(cfg.tls_verify, false);
+	CU_ASSERT_EQUAL(cfg.tls_verify_clients, true);
+	CU_ASSERT_EQUAL(cfg.tls_min_version, 13);
 	CU_ASSERT_STRING_EQUAL(cfg.users_file, "/tmp/users");
 	CU_ASSERT_STRING_EQUAL(cfg.realm, "sip.example.org");
 	CU_ASSERT_EQUAL(cfg.nonce_ttl, 60);
@@ -358,6 +370,10 @@ static void test_list_errors(void)
 		   "bad trusted entry 'trunk.example.net'");
 	expect_err("[sip]\nlisten = udp:0.0.0.0\n  tls:0.0.0.0\n", 3,
 		   "a tls listen address needs [tls] cert and key");
+	expect_err("[tls]\nverify = yes\nverify_clients = yes\n", 3,
+		   "verify_clients needs [tls] ca_file");
+	expect_err("[tls]\nmin_version = 1.1\n", 2,
+		   "bad value '1.1' for min_version (expected 1.2 or 1.3)");
 	n = snprintf(text, sizeof(text), "[sip]\nlisten =");
 	for (int i = 0; i < CFG_MAX_LISTEN + 1; i++)
 		n += snprintf(text + n, sizeof(text) - n, "\n udp:192.0.2.%d",
@@ -400,7 +416,8 @@ static void test_missing_file(void)
  */
 static void test_example_documents_defaults(void)
 {
-	static const char *const skip[] = { "domain", "realm", NULL };
+	static const char *const skip[] = { "domain", "realm",	 "cert",
+					    "key",    "ca_file", NULL };
 	FILE *f = fopen("daemon/sipfpd.conf", "r");
 	char text[16384], line[256], key[64];
 	size_t n = 0;
@@ -412,8 +429,7 @@ static void test_example_documents_defaults(void)
 		const char *const *s;
 
 		if (line[0] == '[')
-			on = strcmp(line, "[routes]\n") &&
-			     strcmp(line, "[tls]\n");
+			on = strcmp(line, "[routes]\n");
 		if (on && line[0] == ';' &&
 		    sscanf(line + 1, "%63[a-z_0-9] =", key) == 1) {
 			for (s = skip; *s && strcmp(*s, key); s++)
@@ -429,8 +445,11 @@ static void test_example_documents_defaults(void)
 	}
 	fclose(f);
 	CU_ASSERT_FATAL(n < sizeof(text));
-	/* every key but domain, realm, cert and key: no fixed default */
-	CU_ASSERT_EQUAL(keys, 23);
+	/*
+	 * every key but domain, realm, cert, key and ca_file: no fixed
+	 * default
+	 */
+	CU_ASSERT_EQUAL(keys, 26);
 	CU_ASSERT_EQUAL_FATAL(load(text), 0);
 	if (*err)
 		fprintf(stderr, "\n  %s\n", err);
