@@ -596,7 +596,15 @@ static enum digest_outcome check_uri(const struct creds *c,
 
 	if (sip_uri_parse(&u, c->a.uri.s, c->a.uri.len, NULL))
 		return bad_request(res, "credentials with a bad uri");
-	/* §22.4: the digest must be for this request's Request-URI */
+	/*
+	 * §22.4 wants the digest for this request's Request-URI, so that a
+	 * replay cannot be pointed elsewhere.  With qop the nonce-count
+	 * already refuses every replay, and many UAs (SIPp among them) put
+	 * the registrar's or proxy's address there: accept any SIP URI then.
+	 * Without qop (RFC 2069) the uri is all that ties a replay down.
+	 */
+	if (c->a.qop.len)
+		return DIGEST_OK;
 	if (sip_uri_cmp(&u, &req->ruri))
 		return bad_request(res, "credentials uri is not the "
 					"Request-URI");

@@ -40,7 +40,7 @@
  * never wraps): tp_send() then reuses an open connection to the address
  * or fails with -ENOTCONN, and never dials the phone.
  */
-#define NO_CONN UINT64_MAX
+#define NO_CONN TP_CONN_EXISTING
 
 /* The keep-alive outstanding to one binding. */
 struct ka_ent {

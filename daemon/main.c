@@ -17,6 +17,7 @@
 #include "config.h"
 #include "event.h"
 #include "log.h"
+#include "proxy.h"
 #include "server.h"
 #include "transport.h"
 
@@ -100,6 +101,7 @@ static void reload(void)
 	cfg = next;
 	log_set_level(level());
 	server_configure(&cfg);
+	proxy_configure(&cfg);
 	tp_set_limits(cfg.tcp_idle_timeout, cfg.tcp_max_connections);
 	log_info("reloaded %s", conf_path);
 }
@@ -109,6 +111,7 @@ static void stats(void)
 	const struct tp_stats *t = &tp_stats;
 
 	server_stats_log();
+	proxy_stats_log();
 	log_info("transport: udp_rx=%llu udp_tx=%llu udp_keepalives=%llu "
 		 "udp_truncated=%llu udp_tx_errors=%llu tcp_conns=%llu "
 		 "tcp_accepted=%llu tcp_refused=%llu tcp_rx=%llu tcp_tx=%llu "
@@ -228,6 +231,8 @@ int main(int argc, char **argv)
 	signals();
 	raise_nofile();
 	server_configure(&cfg);
+	if (proxy_init(&cfg))
+		fatalx("cannot start the proxy; exiting");
 	if (tp_init(&cfg, server_recv))
 		fatalx("cannot listen; exiting");
 	drop_privileges();
@@ -235,6 +240,7 @@ int main(int argc, char **argv)
 		fatal("daemon");
 	log_info("started");
 	ev_run(tick);
+	proxy_exit();
 	tp_exit();
 	server_exit();
 	ev_exit();

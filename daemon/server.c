@@ -201,7 +201,7 @@ static enum rl_verdict rl_check(const struct sip_peer *p)
 }
 
 /* FNV-1a over the request's identity: the same tag for a retransmission. */
-static void to_tag(const struct sip_msg *m, char *buf, size_t size)
+void server_to_tag(const struct sip_msg *m, char *buf, size_t size)
 {
 	const struct sip_str parts[] = { m->call_id, m->from.tag, m->via.branch,
 					 m->cseq.method_s };
@@ -252,7 +252,7 @@ int server_reply(const struct sip_msg *req, const struct sip_peer *peer,
 	ssize_t n;
 	int ret;
 
-	to_tag(req, tag, sizeof(tag));
+	server_to_tag(req, tag, sizeof(tag));
 	r.to_tag = sip_str_cstr(tag);
 	n = sip_reply_write(req, &r, out, sizeof(out));
 	if (n < 0) {

@@ -90,6 +90,12 @@ int server_reply(const struct sip_msg *req, const struct sip_peer *peer,
 void server_resp_peer(const struct sip_msg *req, const struct sip_peer *src,
 		      struct sip_peer *dst);
 
+/*
+ * A To tag for our answers to @m, the same for its retransmissions
+ * (§8.2.6.2); @size at least 17.
+ */
+void server_to_tag(const struct sip_msg *m, char *buf, size_t size);
+
 /* True when @u's host is a served domain or one of our addresses. */
 bool server_is_local(const struct sip_uri *u);
 

@@ -36,6 +36,12 @@ union tp_addr {
  * leaves from a listening socket of the address's family, TCP from a
  * connection to @addr, reused if one exists, else opened.
  */
+/*
+ * A conn_id no connection has: with it a stream send reuses a connection
+ * from @addr and never opens one (a phone behind NAT cannot be dialled).
+ */
+#define TP_CONN_EXISTING UINT64_MAX
+
 struct sip_peer {
 	uint8_t proto; /* enum tp_proto */
 	uint16_t sock; /* UDP: the listener it arrived on (opaque); 0: any */

@@ -48,7 +48,7 @@ struct txn_config {
 };
 
 /* Bytes of the transport's own description of a peer. */
-#define TXN_PEER_SIZE 48
+#define TXN_PEER_SIZE 80
 
 /*
  * Where a transaction sends: for a client transaction the next hop, for a

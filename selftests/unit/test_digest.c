@@ -679,7 +679,6 @@ static void test_uri(void)
 	bool stale;
 	char nonce[64];
 	struct cred c = { .user = "alice", .pw = "secret", .alg = "SHA-256",
-			  .nc = "00000001", .cnonce = "c",
 			  .uri = "sip:other.org" };
 
 	fresh_nonce(T0, nonce);
@@ -696,6 +695,14 @@ static void test_uri(void)
 	/* equal by RFC 3261 §19.1.4: the host is case-insensitive */
 	c.uri = "sip:EXAMPLE.org";
 	CU_ASSERT_EQUAL(check(&c, false, T0, &res), DIGEST_OK);
+	/* with qop, nc stops replays: another SIP URI will do, junk won't */
+	c.nc = "00000001";
+	c.cnonce = "c";
+	c.uri = "sip:192.0.2.1:5060";
+	CU_ASSERT_EQUAL(check(&c, false, T0, &res), DIGEST_OK);
+	c.nc = "00000002";
+	c.uri = "not a uri";
+	CU_ASSERT_EQUAL(check(&c, false, T0, &res), DIGEST_BAD_REQUEST);
 }
 
 static void test_userhash(void)

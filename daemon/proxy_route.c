@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where a request goes (RFC 3261 §16.4-16.6), and the Via and
+ * Record-Route entries that bring the rest of the transaction and the
+ * dialog back through this proxy.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proxy_int.h"
+#include "server.h"
+#include "sip/parse.h"
+#include "users.h"
+
+#define LOCAL_CACHE 256
+#define LOCAL_TTL_MS 60000
+
+static bool proto_of(const struct sip_uri *u, uint8_t *proto)
+{
+	*proto = u->scheme == SIP_URI_SIPS ? TP_TLS : TP_UDP;
+	if (!u->transport.len)
+		return true;
+	if (sip_str_caseeq_lit(u->transport, "udp"))
+		*proto = u->scheme == SIP_URI_SIPS ? TP_TLS : TP_UDP;
+	else if (sip_str_caseeq_lit(u->transport, "tcp"))
+		*proto = u->scheme == SIP_URI_SIPS ? TP_TLS : TP_TCP;
+	else if (sip_str_caseeq_lit(u->transport, "tls"))
+		*proto = TP_TLS;
+	else
+		return false;
+	return true;
+}
+
+static int set_addr(union tp_addr *a, const char *ip, uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, ip, &a->sin.sin_addr) == 1) {
+		a->sin.sin_family = AF_INET;
+		a->sin.sin_port = htons(port);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, ip, &a->sin6.sin6_addr) == 1) {
+		a->sin6.sin6_family = AF_INET6;
+		a->sin6.sin6_port = htons(port);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * Names go through the resolver (A/AAAA from /etc/hosts or DNS, no
+ * RFC 3263 SRV/NAPTR): a contact with a name is reached at the address
+ * it registered from instead, so this serves configured routes and the
+ * rare in-dialog target with a name.
+ */
+static int resolve_name(const char *host, union tp_addr *a, uint16_t port)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM,
+				  .ai_flags = AI_ADDRCONFIG };
+	struct addrinfo *res;
+	int ret;
+
+	ret = getaddrinfo(host, NULL, &hints, &res);
+	if (ret) {
+		log_debug("resolving %s: %s", host, gai_strerror(ret));
+		return -EHOSTUNREACH;
+	}
+	memset(a, 0, sizeof(*a));
+	memcpy(a, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	if (a->sa.sa_family == AF_INET6)
+		a->sin6.sin6_port = htons(port);
+	else
+		a->sin.sin_port = htons(port);
+	return 0;
+}
+
+int route_resolve(const struct sip_uri *u, struct sip_peer *dst)
+{
+	struct sip_str h = u->maddr.len ? u->maddr : u->host;
+	char host[256];
+	uint16_t port;
+	uint8_t proto;
+
+	if ((u->scheme != SIP_URI_SIP && u->scheme != SIP_URI_SIPS) ||
+	    !proto_of(u, &proto) || !h.len || h.len + 1 > sizeof(host))
+		return -EINVAL;
+	if (h.s[0] == '[')
+		h = sip_str_make(h.s + 1, h.len - 2);
+	sip_str_copy(host, sizeof(host), h);
+	port = u->port ?: (proto == TP_TLS ? 5061 : 5060);
+	memset(dst, 0, sizeof(*dst));
+	dst->proto = proto;
+	if (!set_addr(&dst->addr, host, port))
+		return 0;
+	return resolve_name(host, &dst->addr, port);
+}
+
+/* "+44 (20) 7946-0000" dials as "+442079460000" (RFC 3966 visual) */
+static bool number_of(struct sip_str user, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < user.len; i++) {
+		char c = user.s[i];
+
+		if (c == '-' || c == '.' || c == '(' || c == ')')
+			continue;
+		if (!(isdigit((unsigned char)c) || (c == '+' && !n)) ||
+		    n + 1 >= size)
+			return false;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return n && strcmp(out, "+");
+}
+
+const struct cfg_route *route_prefix(const struct sip_msg *m)
+{
+	const struct config *cfg = px.cfg;
+	const struct cfg_route *best = NULL;
+	size_t best_len = 0;
+	char num[64];
+
+	if (!number_of(m->ruri.user, num, sizeof(num)))
+		return NULL;
+	for (unsigned int i = 0; i < cfg->nroutes; i++) {
+		const struct cfg_route *r = &cfg->routes[i];
+		size_t n = strlen(r->prefix);
+
+		if (!strcmp(r->prefix, "*")) {
+			if (!best)
+				best = r;
+			continue;
+		}
+		if (n > best_len && !strncmp(num, r->prefix, n)) {
+			best = r;
+			best_len = n;
+		}
+	}
+	return best;
+}
+
+void targets_free(struct target *t, unsigned int n)
+{
+	for (unsigned int i = 0; t && i < n; i++) {
+		free(t[i].ruri);
+		free(t[i].path);
+	}
+	free(t);
+}
+
+static int first_path_hop(const char *path, struct sip_peer *dst)
+{
+	const char *lt = strchr(path, '<'), *gt;
+	struct sip_uri u;
+	struct sip_err err;
+
+	if (!lt || !(gt = strchr(lt, '>')) ||
+	    sip_uri_parse(&u, lt + 1, gt - lt - 1, &err))
+		return -EINVAL;
+	return route_resolve(&u, dst);
+}
+
+static int binding_target(const struct binding *b, struct target *t)
+{
+	struct sip_uri u;
+	struct sip_err err;
+
+	t->q = b->q;
+	t->ruri = strdup(b->contact);
+	t->path = b->path && *b->path ? strdup(b->path) : NULL;
+	if (!t->ruri || (b->path && *b->path && !t->path))
+		return -ENOMEM;
+	if (t->path)
+		return first_path_hop(t->path, &t->dst);
+	/* behind NAT, or a name: where it registered from (§ RFC 3581) */
+	if (b->nated || sip_uri_parse(&u, b->contact, strlen(b->contact),
+				      &err) ||
+	    (u.host_type != SIP_HOST_IPV4 && u.host_type != SIP_HOST_IPV6)) {
+		memset(&t->dst, 0, sizeof(t->dst));
+		t->dst.proto = b->received.transport;
+		t->dst.conn_id = b->conn_id;
+		/* after a restart: the phone's own connection, or none */
+		if (b->nated && !b->conn_id && t->dst.proto != TP_UDP)
+			t->dst.conn_id = TP_CONN_EXISTING;
+		return set_addr(&t->dst.addr, b->received.ip,
+				b->received.port);
+	}
+	return route_resolve(&u, &t->dst);
+}
+
+/*
+ * The bindings of a served domain's user.  A Request-URI with one of our
+ * addresses instead of a domain (phones set up with the box's address)
+ * means the same user in a served domain.
+ */
+static int lookup(const struct sip_uri *ruri, char *aor, size_t size,
+		  const struct binding **b)
+{
+	struct sip_uri u = *ruri;
+	int nb = -1;
+
+	if (loc_aor_make(&u, aor, size) >= 0)
+		nb = loc_lookup(px.loc, aor, time(NULL), b, PROXY_MAX_TARGETS);
+	if (nb > 0 || (u.host_type != SIP_HOST_IPV4 &&
+		       u.host_type != SIP_HOST_IPV6))
+		return nb;
+	for (unsigned int i = 0; i < px.cfg->ndomains; i++) {
+		u.host = sip_str_cstr(px.cfg->domains[i]);
+		u.host_type = SIP_HOST_NAME;
+		if (loc_aor_make(&u, aor, size) < 0)
+			continue;
+		nb = loc_lookup(px.loc, aor, time(NULL), b, PROXY_MAX_TARGETS);
+		if (nb > 0)
+			return nb;
+	}
+	return nb;
+}
+
+static int local_targets(const struct sip_msg *m, struct target **out,
+			 unsigned int *n)
+{
+	const struct binding *b[PROXY_MAX_TARGETS];
+	struct target *t;
+	char aor[LOC_MAX_AOR];
+	int nb, k = 0;
+
+	nb = lookup(&m->ruri, aor, sizeof(aor), b);
+	if (nb <= 0)
+		return px.users && users_find(px.users, m->ruri.user,
+					      sip_str_cstr(px.cfg->realm)) ?
+			       480 :
+			       404;
+	if (nb > PROXY_MAX_TARGETS)
+		nb = PROXY_MAX_TARGETS;
+	t = calloc(nb, sizeof(*t));
+	if (!t)
+		return 500;
+	for (int i = 0; i < nb; i++) {
+		if (binding_target(b[i], &t[k]) == -ENOMEM) {
+			targets_free(t, k + 1);
+			return 500;
+		}
+		if (t[k].dst.addr.sa.sa_family) {
+			k++;
+		} else {
+			log_debug("%s: no way to reach %s", aor,
+				  b[i]->contact);
+			free(t[k].ruri);
+			free(t[k].path);
+			memset(&t[k], 0, sizeof(t[k]));
+		}
+	}
+	if (!k) {
+		free(t);
+		return 480;
+	}
+	*out = t;
+	*n = k;
+	return 0;
+}
+
+static int prefix_target(const struct cfg_route *r, struct target **out,
+			 unsigned int *n)
+{
+	struct target *t = calloc(1, sizeof(*t));
+	struct sip_uri u;
+	struct sip_err err;
+
+	if (!t)
+		return 500;
+	t->q = -1;
+	/* checked at load; a name that stopped resolving is the trunk's */
+	if (sip_uri_parse(&u, r->next_hop, strlen(r->next_hop), &err) ||
+	    route_resolve(&u, &t->dst)) {
+		log_warnx_rl("route %s: cannot reach %s", r->prefix,
+			     r->next_hop);
+		free(t);
+		return 503;
+	}
+	*out = t;
+	*n = 1;
+	return 0;
+}
+
+int route_targets(const struct sip_msg *m, struct target **out,
+		  unsigned int *n, bool *trunk)
+{
+	const struct cfg_route *r = route_prefix(m);
+	int status = 403;
+
+	*trunk = false;
+	if (server_is_local(&m->ruri)) {
+		if (!m->ruri.user.len)
+			return 404;
+		status = local_targets(m, out, n);
+		if (!status || !r)
+			return status;
+	}
+	if (!r)
+		return status;
+	*trunk = true;
+	return prefix_target(r, out, n);
+}
+
+bool route_is_ours(struct sip_str host, uint8_t host_type, uint16_t port)
+{
+	struct sip_uri u = { .scheme = SIP_URI_SIP,
+			     .host = host,
+			     .host_type = host_type,
+			     .port = port };
+
+	return server_is_local(&u);
+}
+
+static const struct cfg_listen *listener(uint8_t proto, int family)
+{
+	const struct cfg_listen *any = NULL;
+
+	for (unsigned int i = 0; i < px.cfg->nlisten; i++) {
+		const struct cfg_listen *l = &px.cfg->listen[i];
+
+		if (l->addr.ss_family != family)
+			continue;
+		if (l->proto == proto)
+			return l;
+		if (!any)
+			any = l;
+	}
+	return any;
+}
+
+static bool wildcard(const union tp_addr *a)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+
+	if (a->sa.sa_family == AF_INET)
+		return a->sin.sin_addr.s_addr == htonl(INADDR_ANY);
+	return !memcmp(&a->sin6.sin6_addr, &any6, sizeof(any6));
+}
+
+struct local_entry {
+	union tp_addr dst; /* port 0 */
+	union tp_addr src;
+	uint64_t at_ms;
+};
+
+/* The kernel's choice of source address for @dst: connect() a UDP socket. */
+static int kernel_source(const union tp_addr *dst, union tp_addr *src)
+{
+	socklen_t len = sizeof(*src);
+	union tp_addr d = *dst;
+	int fd, ret = 0;
+
+	if (d.sa.sa_family == AF_INET6)
+		d.sin6.sin6_port = htons(9);
+	else
+		d.sin.sin_port = htons(9);
+	fd = socket(d.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, &d.sa,
+		    d.sa.sa_family == AF_INET6 ? sizeof(d.sin6) :
+						 sizeof(d.sin)) ||
+	    getsockname(fd, &src->sa, &len))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int source_for(const union tp_addr *dst, union tp_addr *src)
+{
+	static struct local_entry cache[LOCAL_CACHE];
+	union tp_addr key = *dst;
+	struct local_entry *e;
+	uint32_t h = 2166136261u;
+	const uint8_t *p = (const uint8_t *)&key;
+	int ret;
+
+	if (key.sa.sa_family == AF_INET6)
+		key.sin6.sin6_port = 0;
+	else
+		key.sin.sin_port = 0;
+	for (size_t i = 0; i < sizeof(key); i++)
+		h = (h ^ p[i]) * 16777619u;
+	e = &cache[h % LOCAL_CACHE];
+	if (e->at_ms && ev_now_ms() - e->at_ms < LOCAL_TTL_MS &&
+	    !memcmp(&e->dst, &key, sizeof(key))) {
+		*src = e->src;
+		return 0;
+	}
+	ret = kernel_source(&key, src);
+	if (ret)
+		return ret;
+	e->dst = key;
+	e->src = *src;
+	e->at_ms = ev_now_ms() ?: 1;
+	return 0;
+}
+
+int route_local(const struct sip_peer *dst, char *host, size_t size,
+		uint16_t *port)
+{
+	const struct cfg_listen *l =
+		listener(dst->proto, dst->addr.sa.sa_family);
+	union tp_addr src;
+	char ip[INET6_ADDRSTRLEN];
+
+	if (!l)
+		return -EHOSTUNREACH;
+	*port = tp_addr_port((const union tp_addr *)&l->addr);
+	if (!wildcard((const union tp_addr *)&l->addr))
+		src = *(const union tp_addr *)&l->addr;
+	else if (source_for(&dst->addr, &src))
+		return -EHOSTUNREACH;
+	tp_addr_ip(&src, ip, sizeof(ip));
+	snprintf(host, size, src.sa.sa_family == AF_INET6 ? "[%s]" : "%s", ip);
+	return 0;
+}
+
+void route_loop_hash(const struct sip_msg *m, char out[9])
+{
+	struct sip_str parts[] = { m->ruri_s, m->to.tag, m->from.tag,
+				   m->call_id, m->cseq.method_s };
+	uint32_t h = 2166136261u ^ m->cseq.num;
+	struct sip_iter it = SIP_ITER_INIT;
+	struct sip_str tok;
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		for (uint32_t k = 0; k < parts[i].len; k++)
+			h = (h ^ (uint8_t)parts[i].s[k]) * 16777619u;
+	while (sip_token_next(m, SIP_H_PROXY_REQUIRE, &it, &tok) == 1)
+		for (uint32_t k = 0; k < tok.len; k++)
+			h = (h ^ (uint8_t)tok.s[k]) * 16777619u;
+	snprintf(out, 9, "%08x", h);
+}
+
+bool route_is_loop(const struct sip_msg *m)
+{
+	const size_t ml = sizeof(PROXY_BRANCH_MAGIC) - 1;
+	struct sip_iter it = SIP_ITER_INIT;
+	struct sip_via v;
+	char hash[9];
+	bool have = false;
+
+	while (sip_via_next(m, &it, &v) == 1) {
+		if (v.branch.len < ml + 8 ||
+		    strncmp(v.branch.s, PROXY_BRANCH_MAGIC, ml) ||
+		    !route_is_ours(v.host, v.host_type, v.port))
+			continue;
+		if (!have) {
+			route_loop_hash(m, hash);
+			have = true;
+		}
+		if (!memcmp(v.branch.s + ml, hash, 8))
+			return true;
+	}
+	return false;
+}
+
+void route_rr_token(struct sip_str call_id, char out[17])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	HMAC(EVP_sha256(), px.rr_key, sizeof(px.rr_key),
+	     (const unsigned char *)call_id.s, call_id.len, md, &len);
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static bool token_ok(const struct sip_uri *u, struct sip_str call_id)
+{
+	struct sip_str v;
+	char tok[17];
+
+	if (!sip_uri_param(u, "sfp", &v) || v.len != 16)
+		return false;
+	route_rr_token(call_id, tok);
+	return !strncmp(v.s, tok, 16);
+}
+
+static bool uri_is_ours(const struct sip_uri *u)
+{
+	return (u->scheme == SIP_URI_SIP || u->scheme == SIP_URI_SIPS) &&
+	       !u->user.len && route_is_ours(u->host, u->host_type, u->port);
+}
+
+/* A strict router put our Record-Route in the Request-URI (§16.4). */
+static void undo_strict(struct sip_msg *m)
+{
+	struct sip_iter it = SIP_ITER_INIT, last_it;
+	struct sip_nameaddr na, last;
+	struct sip_hdr *h;
+	int n = 0;
+
+	while (sip_nameaddr_next(m, SIP_H_ROUTE, &it, &na) == 1) {
+		last = na;
+		last_it = it;
+		n++;
+	}
+	if (!n)
+		return;
+	sip_set_ruri(m, last.uri.raw);
+	h = &m->hdr[last_it.hdr];
+	if (last.raw.s == sip_skip_lws(h->value.s, h->value.s + h->value.len)) {
+		sip_hdr_del(m, last_it.hdr);
+		return;
+	}
+	/* drop ", <last>" from the end of its line */
+	sip_hdr_set(m, last_it.hdr,
+		    sip_str_make(h->value.s,
+				 sip_trim_lws(h->value.s, last.raw.s) -
+					 h->value.s - 1));
+}
+
+bool route_preprocess(struct sip_msg *m, unsigned int *popped)
+{
+	struct sip_iter it = SIP_ITER_INIT;
+	struct sip_nameaddr na;
+	bool dialog = false;
+
+	*popped = 0;
+	if (uri_is_ours(&m->ruri) && token_ok(&m->ruri, m->call_id) &&
+	    m->first[SIP_H_ROUTE] >= 0) {
+		undo_strict(m);
+		dialog = true;
+	}
+	while (sip_nameaddr_next(m, SIP_H_ROUTE, &it, &na) == 1 &&
+	       uri_is_ours(&na.uri)) {
+		dialog |= token_ok(&na.uri, m->call_id);
+		sip_route_pop(m);
+		(*popped)++;
+	}
+	return dialog;
+}
+
+int route_next_hop(struct sip_msg *m, unsigned int popped,
+		   struct sip_peer *dst)
+{
+	struct sip_iter it = SIP_ITER_INIT;
+	struct sip_nameaddr na;
+	char buf[LOC_MAX_URI + 2];
+	unsigned int i = 0;
+	int ret;
+
+	while ((ret = sip_nameaddr_next(m, SIP_H_ROUTE, &it, &na)) == 1 &&
+	       i < popped)
+		i++;
+	if (ret != 1)
+		return route_resolve(&m->ruri, dst);
+	if (na.uri.lr)
+		return route_resolve(&na.uri, dst);
+	/* §16.6 step 6: the next hop is a strict router */
+	if (m->ruri_s.len + 2 >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "<%.*s>", SIP_STR_FMT(m->ruri_s));
+	if (sip_hdr_add(m, -1, SIP_H_ROUTE, sip_str_cstr(buf)) ||
+	    sip_set_ruri(m, na.uri.raw) || sip_route_pop(m))
+		return -ENOSPC;
+	return route_resolve(&na.uri, dst);
+}
+
+static const char *const tp_names[] = { "UDP", "TCP", "TLS" };
+
+int route_push_via(struct sip_msg *m, const struct sip_peer *dst,
+		   const char *branch)
+{
+	char host[INET6_ADDRSTRLEN + 2], via[256];
+	uint16_t port;
+
+	if (route_local(dst, host, sizeof(host), &port))
+		return -EHOSTUNREACH;
+	snprintf(via, sizeof(via), "SIP/2.0/%s %s:%u;branch=%s",
+		 tp_names[dst->proto], host, port, branch);
+	return sip_via_push(m, sip_str_cstr(via));
+}
+
+static int rr_value(const struct sip_msg *m, const struct sip_peer *p,
+		    char *buf, size_t size)
+{
+	static const char *const tparam[] = { "", ";transport=tcp",
+					      ";transport=tls" };
+	char host[INET6_ADDRSTRLEN + 2], tok[17];
+	uint16_t port;
+
+	if (route_local(p, host, sizeof(host), &port))
+		return -EHOSTUNREACH;
+	route_rr_token(m->call_id, tok);
+	snprintf(buf, size, "<sip:%s:%u%s;lr;sfp=%s>", host, port,
+		 tparam[p->proto], tok);
+	return 0;
+}
+
+/*
+ * One entry when both sides reach us at the same address and transport;
+ * else two (RFC 5658), the outbound side's on top, where the callee's
+ * route set starts.
+ */
+int route_push_rr(struct sip_msg *m, const struct sip_peer *in,
+		  const struct sip_peer *out)
+{
+	char a[300], b[300];
+
+	if (rr_value(m, in, a, sizeof(a)) || rr_value(m, out, b, sizeof(b)))
+		return -EHOSTUNREACH;
+	if (sip_rr_push(m, sip_str_cstr(a)))
+		return -ENOSPC;
+	if (!strcmp(a, b))
+		return 0;
+	return sip_rr_push(m, sip_str_cstr(b)) ? -ENOSPC : 0;
+}
+
+static bool nated(const struct sip_uri *u, const struct sip_peer *src)
+{
+	union tp_addr a;
+	char ip[INET6_ADDRSTRLEN];
+	struct sip_str h = u->host;
+
+	if (u->host_type != SIP_HOST_IPV4 && u->host_type != SIP_HOST_IPV6)
+		return false;
+	if (u->host_type == SIP_HOST_IPV6)
+		h = sip_str_make(h.s + 1, h.len - 2);
+	if (h.len >= sizeof(ip))
+		return false;
+	sip_str_copy(ip, sizeof(ip), h);
+	if (set_addr(&a, ip, u->port ?: 5060))
+		return false;
+	if (!tp_addr_ip_eq(&a, &src->addr))
+		return true;
+	/* a stream's source port is ephemeral: it says nothing */
+	return src->proto == TP_UDP && !tp_addr_eq(&a, &src->addr);
+}
+
+/* The URI's parameters without transport=, which the new one sets. */
+static size_t other_params(struct sip_str params, char *out, size_t size)
+{
+	uint32_t pos = 0;
+	size_t n = 0;
+
+	out[0] = '\0';
+	while (pos < params.len && n + 1 < size) {
+		const char *s = params.s + pos;
+		const char *e = memchr(s, ';', params.len - pos);
+		size_t len = e ? (size_t)(e - s) : params.len - pos;
+
+		if (len && strncasecmp(s, "transport=", 10) &&
+		    n + len + 2 < size)
+			n += snprintf(out + n, size - n, ";%.*s", (int)len, s);
+		pos += len + 1;
+	}
+	return n;
+}
+
+void route_fix_contact(struct sip_msg *m, const struct sip_peer *src)
+{
+	static const char *const tparam[] = { "", ";transport=tcp",
+					      ";transport=tls" };
+	struct sip_iter it = SIP_ITER_INIT;
+	struct sip_contact c, more;
+	char ip[INET6_ADDRSTRLEN], params[512], val[1200];
+	int idx = m->first[SIP_H_CONTACT];
+
+	/* one Contact (a dialog's remote target), nothing else */
+	if (idx < 0 || sip_contact_next(m, &it, &c) != 1 || c.star ||
+	    sip_contact_next(m, &it, &more) != 0 || !nated(&c.na.uri, src))
+		return;
+	tp_addr_ip(&src->addr, ip, sizeof(ip));
+	other_params(c.na.uri.params, params, sizeof(params));
+	snprintf(val, sizeof(val), "%s%.*s%s<%.*s:%.*s%s%s%s%s:%u%s%s>%s%.*s",
+		 c.na.quoted ? "\"" : "", SIP_STR_FMT(c.na.display),
+		 c.na.quoted ? "\" " : (c.na.display.len ? " " : ""),
+		 SIP_STR_FMT(c.na.uri.scheme_s), SIP_STR_FMT(c.na.uri.user),
+		 c.na.uri.user.len ? "@" : "",
+		 src->addr.sa.sa_family == AF_INET6 ? "[" : "", ip,
+		 src->addr.sa.sa_family == AF_INET6 ? "]" : "",
+		 tp_addr_port(&src->addr), tparam[src->proto], params,
+		 c.na.params.len ? ";" : "", SIP_STR_FMT(c.na.params));
+	sip_hdr_set(m, idx, sip_str_cstr(val));
+}
