@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "keepalive.h"
 #include "log.h"
 #include "proxy.h"
 #include "server.h"
@@ -112,6 +113,7 @@ static void stats(void)
 
 	server_stats_log();
 	proxy_stats_log();
+	keepalive_stats_log();
 	log_info("transport: udp_rx=%llu udp_tx=%llu udp_keepalives=%llu "
 		 "udp_truncated=%llu udp_tx_errors=%llu tcp_conns=%llu "
 		 "tcp_accepted=%llu tcp_refused=%llu tcp_rx=%llu tcp_tx=%llu "

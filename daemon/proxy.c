@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "keepalive.h"
 #include "log.h"
 #include "proxy.h"
 #include "proxy_int.h"
@@ -400,6 +401,8 @@ void server_request(struct sip_msg *m, const struct sip_peer *peer)
 
 void server_response(struct sip_msg *m, const struct sip_peer *peer)
 {
+	if (keepalive_response(m))
+		return;
 	px.resp_src = peer;
 	if (!txn_client_recv(px.tt, m))
 		fwd_response_stateless(m, peer);
@@ -558,7 +561,7 @@ int proxy_init(const struct config *cfg)
 
 	px.cfg = cfg;
 	if (state_dir() || rr_key() || open_location() || set_auth(cfg) ||
-	    set_registrar(cfg))
+	    set_registrar(cfg) || keepalive_init(px.loc, cfg))
 		return -1;
 	ret = txn_table_new(&px.tt, &tc, &ops, NULL);
 	if (ret) {
@@ -575,12 +578,14 @@ void proxy_configure(const struct config *cfg)
 	px.cfg = cfg;
 	set_auth(cfg);
 	set_registrar(cfg);
+	keepalive_configure(cfg);
 }
 
 void proxy_exit(void)
 {
 	ev_timer_del(&px.expire_timer);
 	txn_table_free(px.tt);
+	keepalive_exit();
 	registrar_free(px.reg);
 	loc_close(px.loc);
 	users_free(px.users);
