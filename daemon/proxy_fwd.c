@@ -17,6 +17,7 @@
 #include "log.h"
 #include "proxy.h"
 #include "proxy_int.h"
+#include "server.h"
 #include "sip/reply.h"
 
 static char out[TP_MAX_MSG];
@@ -243,8 +244,11 @@ static void send_by_via(struct sip_msg *resp)
 
 	/* ours on top, or it is not ours to forward */
 	if (sip_via_next(resp, &it, &v) != 1 ||
-	    !route_is_ours(v.host, v.host_type, v.port) ||
-	    sip_via_next(resp, &it, &v) != 1)
+	    !route_is_ours(v.host, v.host_type, v.port)) {
+		server_stats.stray_responses++;
+		return;
+	}
+	if (sip_via_next(resp, &it, &v) != 1)
 		goto drop;
 	u.host = v.received.len ? v.received : v.host;
 	u.host_type = v.received.len ? (v.received.s[0] == '[' ||

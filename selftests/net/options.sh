@@ -241,7 +241,7 @@ stray()
 # refused with its file:line and the daemon keeps serving.
 reload()
 {
-	probe domain "$P1" "$PX" "SIP/2.0 404 Not Found" || return 1
+	probe domain "$P1" "$PX" "SIP/2.0 403 Relaying Forbidden" || return 1
 	sed -i 's/^domain = .*/domain = sip.example.org example.net/' "$CONF"
 	kill -HUP "$SIPFPD_PID"
 	wait_for 3000 log_has "$LOG" "reloaded $CONF" &&
@@ -249,7 +249,7 @@ reload()
 	printf '[sip]\nbogus = 1\n' >>"$CONF"
 	kill -HUP "$SIPFPD_PID"
 	wait_for 3000 log_has "$LOG" \
-		"$CONF:10: unknown key 'bogus' in [sip]; keeping the running configuration" &&
+		"$CONF:11: unknown key 'bogus' in [sip]; keeping the running configuration" &&
 		sipp_run "$phone2" "$SCEN" u1 "$P2" "$PX2:5060"
 }
 
@@ -289,6 +289,7 @@ chmod 755 "$TMP_DIR"
 cat >"$CONF" <<EOF
 [general]
 user = nobody
+state_dir = $TMP_DIR/state
 [sip]
 listen = udp:0.0.0.0:5060 tcp:0.0.0.0:5060 udp:[::]:5060 tcp:[::]:5060
 domain = sip.example.org
@@ -296,6 +297,8 @@ rate_limit = 50
 rate_burst = 50
 tcp_idle_timeout = 1
 EOF
+# nobody keeps the registrations in $TMP_DIR/state
+chmod 711 "$TMP_DIR"
 cp "$CONF" "$TMP_DIR/good.conf"
 start_sipfpd "$proxy" "$CONF" "$LOG"
 for l in "-u 5060" "-t 5060"; do
