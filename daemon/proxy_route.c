@@ -614,11 +614,10 @@ int route_push_rr(struct sip_msg *m, const struct sip_peer *in,
 
 	if (rr_value(m, in, a, sizeof(a)) || rr_value(m, out, b, sizeof(b)))
 		return -EHOSTUNREACH;
-	if (sip_rr_push(m, sip_str_cstr(a)))
+	/* pushes land above the received entries in the order made */
+	if (strcmp(a, b) && sip_rr_push(m, sip_str_cstr(b)))
 		return -ENOSPC;
-	if (!strcmp(a, b))
-		return 0;
-	return sip_rr_push(m, sip_str_cstr(b)) ? -ENOSPC : 0;
+	return sip_rr_push(m, sip_str_cstr(a)) ? -ENOSPC : 0;
 }
 
 static bool nated(const struct sip_uri *u, const struct sip_peer *src)
