@@ -1,0 +1,613 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Calls per second through sipfpd beside Kamailio on this machine, and
+# sipfpd's registrations per second with digest authentication (issue 3,
+# "Measure"). SIPp places and answers the calls in namespaces made here:
+#
+#   uac                       proxy                         uas
+#   192.0.2.2/24    veth      192.0.2.1/24
+#   SIPp caller    ------     198.51.100.1/24      veth     198.51.100.2/24
+#   (and REGISTERs)           sipfpd or Kamailio  ------    SIPp callee
+#
+# A call is INVITE with SDP, 100, 180, 200, ACK, BYE, 200, held
+# BENCH_HOLD_MS. Each proxy gets a rate search: short probes double the
+# rate until one fails, then full trials of BENCH_SECONDS bisect the
+# bracket. The figure is the highest rate whose full trial placed every
+# call on time and lost under 0.1% of them: failed calls at either end,
+# calls never completed, and messages SIPp could not match to a call.
+# Every trial starts its proxy afresh, so an overloaded trial cannot slow
+# the next. CPU is the proxy's (every process in its namespace: all of
+# Kamailio's) utime+stime over the trial's wall time, in percent of one
+# core; the machine's cores are shared by the proxy and both SIPps.
+#
+# stdout: key=value figures, the unit in the key. stderr: progress.
+# Needs root, sip-tester and kamailio (make deps), sipfpd built (make).
+# Without root or those commands it says why on stderr and exits 0; a
+# set-up failure exits 1 before any call is placed.
+#
+# Environment:
+#   BENCH_QUICK=1            5 s trials, 2 s probes, 15% resolution
+#   BENCH_SECONDS            full trial length (30)
+#   BENCH_PROBE_SECONDS      probe length (5)
+#   BENCH_RESOLUTION_PCT     bisect until the bracket is this narrow (5)
+#   BENCH_START_RATE         first probe, calls/s (1000)
+#   BENCH_MAX_TRIALS         full trials per search at most (6)
+#   BENCH_HOLD_MS            call hold time (100)
+#   BENCH_PROXIES            which to measure ("sipfpd kamailio")
+#   BENCH_REG=0              skip the registration search
+#   BENCH_REG_SECONDS        registration trial length (10)
+#   BENCH_REG_USERS          users registering in turn (10000)
+#   BENCH_KAMAILIO_CHILDREN  Kamailio UDP workers per listen socket (4)
+#   BENCH_KEEP=1             keep the scratch directory (logs, SIPp CSVs)
+#   O, SIPFPD                build tree (build), sipfpd binary
+
+set -uo pipefail
+
+cd "$(dirname "$0")/../.." || exit 1
+HERE=$PWD/tools/bench
+O=$(realpath -m "${O:-build}")
+SIPFPD=${SIPFPD:-$O/daemon/sipfpd}
+
+if [ -n "${BENCH_QUICK:-}" ]; then
+	q_secs=5 q_probe=2 q_res=15 q_reg=3
+else
+	q_secs=30 q_probe=5 q_res=5 q_reg=10
+fi
+SECONDS_FULL=${BENCH_SECONDS:-$q_secs}
+SECONDS_PROBE=${BENCH_PROBE_SECONDS:-$q_probe}
+RES_PCT=${BENCH_RESOLUTION_PCT:-$q_res}
+START_RATE=${BENCH_START_RATE:-1000}
+MAX_TRIALS=${BENCH_MAX_TRIALS:-6}
+HOLD_MS=${BENCH_HOLD_MS:-100}
+PROXIES=${BENCH_PROXIES:-sipfpd kamailio}
+REG_SECONDS=${BENCH_REG_SECONDS:-$q_reg}
+REG_USERS=${BENCH_REG_USERS:-10000}
+KAM_CHILDREN=${BENCH_KAMAILIO_CHILDREN:-4}
+# Kamailio keeps finished transactions 5 s; 1 MiB of shared memory per
+# 10 calls/s is not enough at its limit, so be generous (it is mapped,
+# not touched).
+KAM_SHM_MB=4096
+# No rate is searched below this: a proxy that cannot do it scores 0.
+MIN_RATE=50
+# A call that waits this long for a message has failed (INVITE is
+# retransmitted at 0.5, 1, 2 s before).
+RECV_TIMEOUT_MS=5000
+
+UAC=192.0.2.2
+PX_L=192.0.2.1
+PX_R=198.51.100.1
+UAS=198.51.100.2
+DOMAIN=bench.example.org
+CALLEE=15550001
+
+NS_LIST=()
+BG_PIDS=()
+TMP_DIR=
+uac='' px='' uas='' # namespace names, set by setup_ns
+
+say()
+{
+	echo "bench_cps: $*" >&2
+}
+
+skip()
+{
+	say "skipped: $*"
+	exit 0
+}
+
+setup_fail()
+{
+	say "set-up failed: $*"
+	exit 1
+}
+
+cleanup()
+{
+	local p ns
+
+	for p in "${BG_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	for ns in "${NS_LIST[@]}"; do
+		ns_kill "$ns" KILL
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ -n "${BENCH_KEEP:-}" ] && [ -n "$TMP_DIR" ]; then
+		say "kept $TMP_DIR"
+	elif [ -n "$TMP_DIR" ]; then
+		rm -rf "$TMP_DIR"
+	fi
+}
+
+# wait_for MS CMD...: run CMD until it succeeds, at most MS milliseconds.
+wait_for()
+{
+	local deadline=$(($(date +%s%3N) + $1))
+
+	shift
+	until "$@"; do
+		[ "$(date +%s%3N)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+# ns_kill NS SIGNAL: signal every process left in a namespace we made.
+ns_kill()
+{
+	local p
+
+	for p in $(ip netns pids "$1" 2>/dev/null); do
+		kill -"$2" "$p" 2>/dev/null
+	done
+}
+
+ns_empty()
+{
+	[ -z "$(ip netns pids "$1" 2>/dev/null)" ]
+}
+
+# ticks PID: its CPU clock ticks, utime+stime (0 once it is gone). The
+# fields counted from after the command name, which may hold spaces.
+ticks()
+{
+	local line st
+
+	line=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+	read -r -a st <<<"$line"
+	echo $((st[11] + st[12]))
+}
+
+# ns_ticks NS: the ticks of every process in a namespace.
+ns_ticks()
+{
+	local p sum=0
+
+	for p in $(ip netns pids "$1" 2>/dev/null); do
+		sum=$((sum + $(ticks "$p")))
+	done
+	echo "$sum"
+}
+
+now_ms()
+{
+	date +%s%3N
+}
+
+# pct TICKS MS: ticks over a wall time, in percent of one core.
+pct()
+{
+	echo $(($1 * 100000 / (CLK_TCK * ($2 > 0 ? $2 : 1))))
+}
+
+setup_ns()
+{
+	local name ns
+
+	for name in "$@"; do
+		ns="bench-$name-$(mktemp -u XXXXXX)"
+		ip netns add "$ns" || setup_fail "ip netns add $ns"
+		NS_LIST+=("$ns")
+		ip -n "$ns" link set lo up || setup_fail "lo up in $ns"
+		eval "$name=\$ns"
+	done
+}
+
+setup_topology()
+{
+	setup_ns uac px uas
+	veth "$uac" eth0 "$px" eth1
+	veth "$uas" eth0 "$px" eth2
+	{ ip -n "$uac" addr add "$UAC/24" dev eth0 &&
+	  ip -n "$px" addr add "$PX_L/24" dev eth1 &&
+	  ip -n "$px" addr add "$PX_R/24" dev eth2 &&
+	  ip -n "$uas" addr add "$UAS/24" dev eth0; } || setup_fail "addresses"
+	# A proxy may send from either of its addresses (Kamailio sends from
+	# its first socket); the phones reach both through it.
+	{ ip -n "$uac" route add default via "$PX_L" &&
+	  ip -n "$uas" route add default via "$PX_R"; } || setup_fail "routes"
+}
+
+# veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both up.
+veth()
+{
+	{ ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" &&
+	  ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up; } ||
+		setup_fail "veth $2-$4"
+}
+
+# --- the proxies ---
+
+kamailio_config()
+{
+	sed -e "s/@CHILDREN@/$KAM_CHILDREN/" -e "s/@LEFT@/$PX_L/" \
+	    -e "s/@RIGHT@/$PX_R/" -e "s/@NEXT_HOP@/$UAS:5060/" \
+	    "$HERE/kamailio.cfg" >"$TMP_DIR/kamailio.cfg" ||
+		setup_fail "kamailio.cfg"
+	kamailio -c -f "$TMP_DIR/kamailio.cfg" >"$TMP_DIR/kamailio-c.log" 2>&1 ||
+		{ cat "$TMP_DIR/kamailio-c.log" >&2; setup_fail "kamailio -c"; }
+}
+
+# The benchmark caller is trusted by address (no digest on INVITE, as
+# for a trunk); registrations are challenged, MD5 being all SIPp does.
+sipfpd_config()
+{
+	local conf=$TMP_DIR/sipfpd.conf
+
+	mkdir -p "$TMP_DIR/state" "$TMP_DIR/run"
+	awk -v n="$REG_USERS" -v d="$DOMAIN" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "u%06d %s plain:pw%06d\n", i, d, i }' \
+		>"$TMP_DIR/users"
+	awk -v n="$REG_USERS" 'BEGIN { print "SEQUENTIAL"
+		for (i = 0; i < n; i++) printf "u%06d;[authentication " \
+			"username=u%06d password=pw%06d]\n", i, i, i }' \
+		>"$TMP_DIR/users.csv"
+	chmod 600 "$TMP_DIR/users"
+	cat >"$conf" <<EOC
+[general]
+user =
+state_dir = $TMP_DIR/state
+run_dir = $TMP_DIR/run
+[sip]
+listen = udp:$PX_L:5060 udp:$PX_R:5060
+domain = $DOMAIN
+rate_limit = 0
+[auth]
+users_file = $TMP_DIR/users
+realm = $DOMAIN
+algorithms = md5
+trusted = $UAC
+[routes]
+* = sip:$UAS:5060
+EOC
+	"$SIPFPD" -n -f "$conf" >"$TMP_DIR/sipfpd-n.log" 2>&1 ||
+		{ cat "$TMP_DIR/sipfpd-n.log" >&2; setup_fail "sipfpd -n"; }
+}
+
+listening()
+{
+	[ "$(ip netns exec "$1" ss -Hlnu "sport = :5060" | wc -l)" -ge "$2" ]
+}
+
+proxy_ready()
+{
+	listening "$px" 2 || return 1
+	[ "$1" != sipfpd ] || grep -q ' started$' "$2"
+}
+
+# proxy_start NAME LOG: the proxy, fresh, in its namespace.
+proxy_start()
+{
+	case $1 in
+	kamailio)
+		ip netns exec "$px" kamailio -f "$TMP_DIR/kamailio.cfg" -DD -E \
+			-m "$KAM_SHM_MB" -M 16 -w "$TMP_DIR" >"$2" 2>&1 &
+		;;
+	sipfpd)
+		ip netns exec "$px" "$SIPFPD" -d -f "$TMP_DIR/sipfpd.conf" \
+			2>"$2" &
+		;;
+	esac
+	PROXY_PID=$!
+	BG_PIDS+=("$PROXY_PID")
+	wait_for 10000 proxy_ready "$1" "$2" ||
+		{ tail -5 "$2" >&2; setup_fail "$1 did not start"; }
+}
+
+# proxy_stop NAME LOG: sipfpd logs its counters first (for BENCH_KEEP).
+proxy_stop()
+{
+	if [ "$1" = sipfpd ]; then
+		kill -USR1 "$PROXY_PID" 2>/dev/null
+		wait_for 2000 grep -q 'transport: udp_rx=' "$2"
+	fi
+	kill -TERM "$PROXY_PID" 2>/dev/null
+	wait_for 10000 ns_empty "$px" || ns_kill "$px" KILL
+	wait "$PROXY_PID" 2>/dev/null
+}
+
+# --- SIPp ---
+
+# Both ends take 4 MiB socket buffers, as sipfpd does: with three busy
+# processes on two cores, SIPp's default 64 KiB overflows while it waits
+# for a core and the benchmark would measure SIPp's drops.
+SIPP_COMMON=(-t u1 -nostdin -buff_size 4194304 -recv_timeout
+	     "$RECV_TIMEOUT_MS" -fd 1 -trace_stat -trace_err)
+
+# uas_start PREFIX: the callee, in the background; sets UAS_PID.
+uas_start()
+{
+	(cd "$TMP_DIR" && exec ip netns exec "$uas" sipp \
+		-sf "$HERE/sipp/uas.xml" -i "$UAS" -p 5060 "${SIPP_COMMON[@]}" \
+		-stf "$1.csv" -error_file "$1.err" >"$1.out" 2>&1) &
+	UAS_PID=$!
+	BG_PIDS+=("$UAS_PID")
+	wait_for 5000 listening "$uas" 1 ||
+		{ tail -5 "$1.out" >&2; setup_fail "the SIPp callee did not start"; }
+}
+
+# SIPp exits on SIGUSR1 once its calls are over; those left waiting end at
+# their receive timeout, and it writes its last counters on the way out.
+uas_stop()
+{
+	kill -USR1 "$UAS_PID" 2>/dev/null
+	wait_for $((RECV_TIMEOUT_MS + 3000)) ns_empty "$uas" ||
+		ns_kill "$uas" KILL
+	wait "$UAS_PID" 2>/dev/null
+}
+
+# uac_start PREFIX KIND RATE COUNT: the caller (or registering phones)
+# in the background; sets UAC_PID.
+uac_start()
+{
+	local args
+
+	if [ "$2" = call ]; then
+		args=(-sf "$HERE/sipp/uac.xml" -key callee "$UAS:5060"
+		      -s "$CALLEE" -d "$HOLD_MS")
+	else
+		# -nd: a failed registration must not end in a BYE (SIPp's
+		# default after any 200) that the registrar routes back here
+		args=(-sf "$HERE/sipp/reg.xml" -inf "$TMP_DIR/users.csv"
+		      -key domain "$DOMAIN" -nd)
+	fi
+	# -l: three seconds of calls open at once (a call lasts a tenth of
+	# that) before SIPp holds new ones back, which then fails the trial
+	# for lagging; -timeout: so does falling 15 s behind.
+	(cd "$TMP_DIR" && exec ip netns exec "$uac" sipp "${args[@]}" \
+		-i "$UAC" "${SIPP_COMMON[@]}" -r "$3" -rp 1000 -m "$4" \
+		-l $(($3 * 3 + 1000)) -timeout $(($4 / $3 + 15 + HOLD_MS / 1000)) \
+		-stf "$1.csv" -error_file "$1.err" "$PX_L:5060" \
+		>"$1.out" 2>&1) &
+	UAC_PID=$!
+	BG_PIDS+=("$UAC_PID")
+}
+
+# csv_last FILE NAME...: the named columns of a SIPp statistics file's
+# last row (the final counters), "-" for a column it lacks.
+csv_last()
+{
+	local f=$1
+
+	shift
+	if ! [ -s "$f" ]; then
+		set -- "${@/*/-}"
+		echo "$*"
+		return
+	fi
+	awk -F';' -v names="$*" '
+		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		{ last = $0 }
+		END {
+			n = split(names, want, " ")
+			split(last, v, ";")
+			for (i = 1; i <= n; i++)
+				printf "%s%s", (want[i] in col) ? \
+					v[col[want[i]]] : "-", i < n ? " " : "\n"
+		}' "$f"
+}
+
+# csv_placed_ms FILE COUNT: ms from SIPp's start until it had placed COUNT
+# calls, interpolated between its rows (one a second); -1 if it never did.
+csv_placed_ms()
+{
+	awk -F';' -v count="$2" '
+		function at(field, t) {
+			split(field, t, "\t")
+			return t[3] * 1000
+		}
+		NR == 1 {
+			for (i = 1; i <= NF; i++) col[$i] = i
+			next
+		}
+		NR == 2 { start = at($col["StartTime"]) }
+		{
+			t = at($col["CurrentTime"]) - start
+			c = $col["OutgoingCall(C)"]
+		}
+		c >= count {
+			if (c > pc)
+				t = pt + (t - pt) * (count - pc) / (c - pc)
+			printf "%d\n", t
+			found = 1
+			exit
+		}
+		{ pt = t; pc = c }
+		END { if (!found) print -1 }' "$1"
+}
+
+# first_error PREFIX: the first thing SIPp complained about, on one line.
+first_error()
+{
+	local f
+
+	for f in "$1-uac.err" "$1-uas.err" "$1-uac.out"; do
+		[ -s "$f" ] || continue
+		grep -v 'Maximum number of open sockets' "$f" |
+			grep -m1 -A1 -E 'received|timeout|rror|Discarding' |
+			tr -s '\r\n\t' ' ' | cut -c1-300
+		return
+	done
+}
+
+# --- trials and the search ---
+
+TRIAL_N=0
+
+# trial KIND NAME RATE SECS: one run of SECS at RATE through proxy NAME;
+# returns 0 when it held. Sets T_CPU, the proxy's CPU share.
+trial()
+{
+	local kind=$1 name=$2 rate=$3 secs=$4 count n rc=0 verdict
+	local t0 t1 c0 c1 a0 a1 b0=0 b1=0 ok uac_fail ooc dead retrans
+	local uas_fail=0 uas_ooc=0 uas_dead=0 lost placed
+
+	TRIAL_N=$((TRIAL_N + 1))
+	n=$TMP_DIR/t$TRIAL_N-$name-$kind-$rate
+	count=$((rate * secs))
+	proxy_start "$name" "$n-proxy.log"
+	[ "$kind" = call ] && uas_start "$n-uas"
+	uac_start "$n-uac" "$kind" "$rate" "$count"
+	# CPU over the middle 80%: past SIPp's start, before its last calls
+	sleep "$(awk -v s="$secs" 'BEGIN { print s / 10 }')"
+	t0=$(now_ms) c0=$(ns_ticks "$px") a0=$(ticks "$UAC_PID")
+	[ "$kind" = call ] && b0=$(ticks "$UAS_PID")
+	sleep "$(awk -v s="$secs" 'BEGIN { print s * 8 / 10 }')"
+	t1=$(now_ms) c1=$(ns_ticks "$px") a1=$(ticks "$UAC_PID")
+	[ "$kind" = call ] && b1=$(ticks "$UAS_PID")
+	wait "$UAC_PID" || rc=$?
+	if [ "$kind" = call ]; then
+		uas_stop
+		read -r uas_fail uas_ooc uas_dead < <(csv_last "$n-uas.csv" \
+			'FailedCall(C)' 'OutOfCallMsgs(C)' 'DeadCallMsgs(C)')
+	fi
+	proxy_stop "$name" "$n-proxy.log"
+	read -r ok uac_fail ooc dead retrans < <(csv_last "$n-uac.csv" \
+		'SuccessfulCall(C)' 'FailedCall(C)' 'OutOfCallMsgs(C)' \
+		'DeadCallMsgs(C)' 'Retransmissions(C)')
+	placed=$(csv_placed_ms "$n-uac.csv" "$count" 2>/dev/null || echo -1)
+	if ! [[ "$ok$uac_fail$ooc$dead$retrans$uas_fail$uas_ooc$uas_dead" =~ ^[0-9]+$ ]]; then
+		say "$name: SIPp left no counters (exit $rc): $(first_error "$n")"
+		T_CPU=0
+		return 1
+	fi
+	lost=$((count - ok + uas_fail + ooc + dead + uas_ooc + uas_dead))
+	T_CPU=$(pct $((c1 - c0)) $((t1 - t0)))
+	verdict=fail
+	if [ "$rc" -le 1 ] && [ "$lost" -lt $(((count + 999) / 1000)) ] &&
+	   [ "$placed" -ge 0 ] &&
+	   [ "$placed" -le $((secs * 1020 + 250)) ]; then
+		verdict=ok
+	fi
+	say "$(printf '%-8s %4s %6d/s %2d s: %-4s lost %d of %d (failed %d+%d, unexpected %d), retrans %d, placed in %s s; cpu %%: proxy %d, uac %d, uas %d' \
+		"$name" "$kind" "$rate" "$secs" "$verdict" "$lost" "$count" \
+		"$uac_fail" "$uas_fail" $((ooc + dead + uas_ooc + uas_dead)) \
+		"$retrans" "$(awk -v m="$placed" 'BEGIN { printf m < 0 ? "-" : "%.1f", m / 1000 }')" \
+		"$T_CPU" "$(pct $((a1 - a0)) $((t1 - t0)))" \
+		"$(pct $((b1 - b0)) $((t1 - t0)))")"
+	[ "$verdict" = ok ] || { [ "$lost" -eq 0 ] || say "  first: $(first_error "$n")"; return 1; }
+}
+
+# preflight KIND NAME: one call (or registration) at a walking pace; a
+# proxy that cannot do that is not searched.
+preflight()
+{
+	local n=$TMP_DIR/t0-$2-$1 rc=0
+
+	proxy_start "$2" "$n-proxy.log"
+	[ "$1" = call ] && uas_start "$n-uas"
+	uac_start "$n-uac" "$1" 1 1
+	wait "$UAC_PID" || rc=$?
+	[ "$1" = call ] && uas_stop
+	proxy_stop "$2" "$n-proxy.log"
+	[ "$rc" -eq 0 ] && return
+	say "$2: one $1 fails (SIPp exit $rc): $(first_error "$n")"
+	return 1
+}
+
+round_rate()
+{
+	local r=$1
+
+	[ "$r" -ge 1000 ] && echo $(((r + 25) / 50 * 50)) && return
+	echo $(((r + 5) / 10 * 10))
+}
+
+# search KIND NAME: sets BEST (0 if no rate held) and BEST_CPU.
+search()
+{
+	local kind=$1 name=$2 secs=$SECONDS_FULL lo=0 hi=0 r=$START_RATE
+	local verified=0 n=0
+
+	[ "$kind" = reg ] && secs=$REG_SECONDS
+	BEST=0 BEST_CPU=0
+	preflight "$kind" "$name" || return 0
+	# bracket with short probes: double until a failure, halve after one
+	while [ "$r" -ge "$MIN_RATE" ] && [ "$r" -le 1000000 ]; do
+		if trial "$kind" "$name" "$r" "$SECONDS_PROBE"; then
+			lo=$r
+			[ "$hi" -gt 0 ] && break
+			r=$((r * 2))
+		else
+			hi=$r
+			[ "$lo" -gt 0 ] && break
+			r=$((r / 2))
+		fi
+	done
+	[ "$lo" -gt 0 ] || return 0
+	[ "$hi" -gt 0 ] || hi=$((lo * 2))
+	# bisect with full trials; the answer is a rate a full trial held
+	while [ "$n" -lt "$MAX_TRIALS" ]; do
+		if [ $(((hi - lo) * 100)) -le $((RES_PCT * lo)) ]; then
+			[ "$verified" -eq 1 ] && break
+			r=$lo
+		else
+			r=$(round_rate $(((lo + hi) / 2)))
+		fi
+		n=$((n + 1))
+		if trial "$kind" "$name" "$r" "$secs"; then
+			lo=$r verified=1 BEST=$r BEST_CPU=$T_CPU
+		else
+			hi=$r
+			if [ "$r" -eq "$lo" ]; then
+				lo=$((lo / 2)) verified=0
+				[ "$lo" -ge "$MIN_RATE" ] || break
+			fi
+		fi
+	done
+}
+
+ratio()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", b > 0 ? a / b : 0 }'
+}
+
+main()
+{
+	local p cps_sipfpd='' cps_kamailio=''
+
+	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
+	for p in ip ss sipp awk; do
+		command -v "$p" >/dev/null || skip "no $p (make deps)"
+	done
+	[[ " $PROXIES " != *" kamailio "* ]] || command -v kamailio >/dev/null ||
+		skip "no kamailio (make deps)"
+	[[ " $PROXIES " != *" sipfpd "* ]] || [ -x "$SIPFPD" ] ||
+		skip "no $SIPFPD (make)"
+	ip netns add "bench-probe-$$" 2>/dev/null ||
+		skip "cannot create network namespaces"
+	ip netns del "bench-probe-$$"
+
+	trap cleanup EXIT
+	TMP_DIR=$(mktemp -d /tmp/sipfp-bench.XXXXXX) || setup_fail mktemp
+	CLK_TCK=$(getconf CLK_TCK)
+	[[ " $PROXIES " != *" kamailio "* ]] || kamailio_config
+	[[ " $PROXIES " != *" sipfpd "* ]] || sipfpd_config
+	setup_topology
+
+	echo "trial_s=$SECONDS_FULL"
+	echo "call_hold_ms=$HOLD_MS"
+	echo "cores=$(nproc)"
+	for p in $PROXIES; do
+		say "$p: calls, probes of $SECONDS_PROBE s from $START_RATE/s, then $SECONDS_FULL s trials"
+		search call "$p"
+		echo "cps_$p=$BEST"
+		echo "cpu_pct_$p=$BEST_CPU"
+		eval "cps_$p=\$BEST"
+	done
+	if [ -n "$cps_sipfpd" ] && [ -n "$cps_kamailio" ]; then
+		echo "cps_ratio_sipfpd_vs_kamailio=$(ratio "$cps_sipfpd" "$cps_kamailio")"
+	fi
+	[ -n "$cps_kamailio" ] && echo "kamailio_children=$KAM_CHILDREN"
+	if [ -n "$cps_sipfpd" ] && [ "${BENCH_REG:-1}" != 0 ]; then
+		say "sipfpd: registrations with MD5 digest, $REG_USERS users, $REG_SECONDS s trials"
+		search reg sipfpd
+		echo "reg_per_s_sipfpd=$BEST"
+		echo "cpu_pct_sipfpd_reg=$BEST_CPU"
+	fi
+}
+
+main "$@"
