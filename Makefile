@@ -60,9 +60,11 @@ SIPFPD := $(if $(wildcard daemon/main.c),$(B)/daemon/sipfpd)
 # --- tools ---
 TOOLS := $(B)/tools/sipdump
 
-# --- benchmarks: every tools/bench/bench_*.c is one program ---
+# --- benchmarks: every tools/bench/bench_*.c is one program, and every
+# bench_*.sh a script run against the built daemon ---
 BENCH_SRCS := $(sort $(wildcard tools/bench/bench_*.c))
 BENCHES := $(BENCH_SRCS:%.c=$(B)/%)
+BENCH_SCRIPTS := $(sort $(wildcard tools/bench/bench_*.sh))
 
 # --- unit tests: every selftests/unit/test_*.c is one CUnit program ---
 UNIT_SRCS := $(sort $(wildcard selftests/unit/test_*.c))
@@ -143,8 +145,9 @@ fuzz: fuzz-build
 			$(O)/fuzz/corpus-$$n selftests/fuzz/corpus/$$n || exit 1; \
 	done
 
-bench: $(BENCHES)
+bench: $(BENCHES) $(SIPFPD)
 	$(Q)for b in $(BENCHES); do $$b || exit 1; done
+	$(Q)for b in $(BENCH_SCRIPTS); do O=$(O) $$b || exit 1; done
 
 # The module: against KDIR, else the running kernel's headers, else the
 # newest installed headers (by version: 6.12 is newer than 6.9). O= keeps
