@@ -62,6 +62,9 @@ topology()
 	{ ip -n "$nat" route add default via "$PX_N" &&
 		ip -n "$natc" route add default via "$NAT_IN"; } ||
 		setup_fail "routes behind the NAT"
+	# what makes the NAT matter: carol's own address is out of reach
+	! ip -n "$proxy" route get "$PC" >/dev/null 2>&1 ||
+		setup_fail "$proxy has a route to $PC"
 	ip netns exec "$nat" sysctl -qw net.ipv4.ip_forward=1 ||
 		setup_fail "forwarding in $nat"
 	# random: the NAT's port is not carol's, as with most home routers
@@ -305,6 +308,14 @@ expect_lines()
 			return 1
 		fi
 	done
+}
+
+# A dot or plus in an address or number stands for itself in a regex.
+q()
+{
+	local s=${1//./\\.}
+
+	echo "${s//+/\\+}"
 }
 
 # reg NS ARGS...: sipreg.py in NS (--domain and --proxy given).

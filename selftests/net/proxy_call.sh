@@ -21,14 +21,6 @@
 # shellcheck source=selftests/net/lib_proxy.sh
 source "$(dirname "$0")/lib_proxy.sh"
 
-# A dot or plus in an address or number stands for itself in a regex.
-q()
-{
-	local s=${1//./\\.}
-
-	echo "${s//+/\\+}"
-}
-
 # alice_to USER [TRANSPORT]: alice's arguments to call USER@sip.test.
 alice_to()
 {
