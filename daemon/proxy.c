@@ -261,12 +261,11 @@ static void not_routed(struct txn *st, const struct sip_msg *m, int status)
 }
 
 static void forward_in_dialog(struct txn *st, struct sip_msg *m,
-			      const struct sip_peer *peer,
-			      unsigned int popped)
+			      const struct sip_peer *peer)
 {
 	struct target *t = calloc(1, sizeof(*t));
 
-	if (!t || route_next_hop(m, popped, &t->dst)) {
+	if (!t || route_next_hop(m, &t->dst)) {
 		free(t);
 		not_routed(st, m, t ? 404 : 500);
 		return;
@@ -285,12 +284,12 @@ static void do_proxy(struct txn *st, struct sip_msg *m,
 		     const struct sip_peer *peer)
 {
 	struct target *t = NULL;
-	unsigned int n = 0, popped;
+	unsigned int n = 0;
 	bool trunk;
 	int status;
 
-	if (route_preprocess(m, &popped) && m->to.tag.len) {
-		forward_in_dialog(st, m, peer, popped);
+	if (route_preprocess(m) && m->to.tag.len) {
+		forward_in_dialog(st, m, peer);
 		return;
 	}
 	status = route_targets(m, &t, &n, &trunk);
@@ -338,11 +337,10 @@ static void forward_ack(struct sip_msg *m)
 	static char buf[TP_MAX_MSG];
 	char branch[PROXY_BRANCH_SIZE];
 	struct sip_peer dst;
-	unsigned int popped;
 	uint32_t h = 2166136261u;
 	ssize_t n;
 
-	if (!route_preprocess(m, &popped) || route_next_hop(m, popped, &dst) ||
+	if (!route_preprocess(m) || route_next_hop(m, &dst) ||
 	    set_max_forwards(m))
 		goto drop;
 	/* the same branch for a retransmission, a new one per hop */

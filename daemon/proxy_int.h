@@ -117,14 +117,13 @@ void route_rr_token(struct sip_str call_id, char out[17]);
  * §16.4: pop the Route entries that are ours (and undo a strict router's
  * rewrite).  Return: true when one carried this dialog's token.
  */
-bool route_preprocess(struct sip_msg *m, unsigned int *popped);
+bool route_preprocess(struct sip_msg *m);
 
 /*
  * Where an in-dialog request or ACK goes next: the first Route (strict
  * routing fixed up per §16.6 step 6) or the Request-URI.
  */
-int route_next_hop(struct sip_msg *m, unsigned int popped,
-		   struct sip_peer *dst);
+int route_next_hop(struct sip_msg *m, struct sip_peer *dst);
 
 /* Via and Record-Route for a request about to go to @dst. */
 int route_push_via(struct sip_msg *m, const struct sip_peer *dst,

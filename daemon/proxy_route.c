@@ -524,40 +524,35 @@ static void undo_strict(struct sip_msg *m)
 					 h->value.s - 1));
 }
 
-bool route_preprocess(struct sip_msg *m, unsigned int *popped)
+bool route_preprocess(struct sip_msg *m)
 {
 	struct sip_iter it = SIP_ITER_INIT;
 	struct sip_nameaddr na;
 	bool dialog = false;
 
-	*popped = 0;
 	if (uri_is_ours(&m->ruri) && token_ok(&m->ruri, m->call_id) &&
 	    m->first[SIP_H_ROUTE] >= 0) {
 		undo_strict(m);
 		dialog = true;
 	}
+	/* the iterators see pops: start over after each */
 	while (sip_nameaddr_next(m, SIP_H_ROUTE, &it, &na) == 1 &&
 	       uri_is_ours(&na.uri)) {
 		dialog |= token_ok(&na.uri, m->call_id);
-		sip_route_pop(m);
-		(*popped)++;
+		if (sip_route_pop(m))
+			break;
+		it = (struct sip_iter)SIP_ITER_INIT;
 	}
 	return dialog;
 }
 
-int route_next_hop(struct sip_msg *m, unsigned int popped,
-		   struct sip_peer *dst)
+int route_next_hop(struct sip_msg *m, struct sip_peer *dst)
 {
 	struct sip_iter it = SIP_ITER_INIT;
 	struct sip_nameaddr na;
 	char buf[LOC_MAX_URI + 2];
-	unsigned int i = 0;
-	int ret;
 
-	while ((ret = sip_nameaddr_next(m, SIP_H_ROUTE, &it, &na)) == 1 &&
-	       i < popped)
-		i++;
-	if (ret != 1)
+	if (sip_nameaddr_next(m, SIP_H_ROUTE, &it, &na) != 1)
 		return route_resolve(&m->ruri, dst);
 	if (na.uri.lr)
 		return route_resolve(&na.uri, dst);
