@@ -61,6 +61,7 @@ int proxy_reply(struct txn *st, const struct sip_msg *req, int status,
 	n = sip_reply_write(req, &r, buf, sizeof(buf));
 	if (n < 0)
 		return n;
+	server_stats.answered[status / 100 % 7]++;
 	return txn_respond(st, buf, n);
 }
 
