@@ -7,8 +7,9 @@
 # checked where they arrive; CANCEL before the answer; 486 passed back; a
 # re-INVITE and the callee's BYE; the 407 challenge and who is spared it
 # (a trusted trunk); no open relay (403); a number sent to the trunk by
-# its [routes] prefix; a restart that keeps bob's registration; calls over
-# TCP and from UDP to TCP.
+# its [routes] prefix; sipfpd's decision counters; a restart that keeps
+# bob's registration and a dialog's route; calls over TCP and from UDP
+# to TCP.
 #
 #   phones                                proxy                    trunk
 #   192.0.2.2 alice (SIPp)     veth       192.0.2.1     veth       198.51.100.2
@@ -145,11 +146,47 @@ from_trunk()
 		-key auth no -- b "$phones" uas_call.xml u1 "$PB" -s bob
 }
 
+# What sipfpd decided so far, exactly: one 401 and seven 407s, the 403s
+# of from_mismatch (credentials), foreign and trunk_foreign (relay), one
+# CANCEL, and nothing dropped. Retransmissions would only add to the
+# forwarding counters, which are left out.
+counters()
+{
+	kill -USR1 "$SIPFPD_PID"
+	wait_for 3000 log_has "$LOG" " registers=1 challenged=8 auth_failed=1 relay_denied=2 not_found=0 loops=0 cancelled=1 txn_full=0 dropped=0 "
+}
+
 restart()
 {
 	proxy_stop || return 1
 	proxy_start md5 0
 	alice_calls_bob u1 u1
+}
+
+acked()
+{
+	sipp_msg b received '^ACK ' | grep -q .
+}
+
+# The Record-Route key lives in the state directory: a dialog set up
+# before a restart is still loose-routed after it. alice hangs up 2 s
+# after her ACK; sipfpd restarts as soon as bob has that ACK (a BYE sent
+# while it is down is retransmitted).
+dialog_restart()
+{
+	local apid rc
+
+	alice_to bob
+	answer b "$phones" uas_call.xml u1 "$PB" -s bob || return 1
+	phone a "$phones" call_uac.xml u1 "$PA" "$PX:5060" "${A[@]}" \
+		-key auth yes -d 2000 &
+	apid=$!
+	BG_PIDS+=("$apid")
+	wait_for 3000 acked && proxy_stop && proxy_start md5 0 || return 1
+	wait_for 8000 gone "$apid" || return 1
+	wait "$apid"
+	rc=$?
+	answered && [ "$rc" -eq 0 ] && vias_at_bob BYE UDP UDP
 }
 
 to_tcp()
@@ -180,7 +217,7 @@ udp_to_tcp()
 proxy_setup flat
 proxy_start md5 0
 
-tap_plan 19
+tap_plan 21
 
 name="bob registers over UDP (MD5 digest: 401, then 200)"
 case_ok bob_registers u1
@@ -226,8 +263,14 @@ case_ok to_trunk
 name="the trusted trunk calls bob without a challenge"
 case_ok from_trunk
 
+name="sipfpd's counters: challenges, refusals, CANCEL, nothing dropped"
+case_ok counters
+
 name="SIGTERM and a new start keep bob's registration: the call reaches him"
 case_ok restart
+
+name="a call set up before a restart: its BYE is routed after it"
+case_ok dialog_restart
 
 name="bob moves to TCP: UDP binding removed (Expires: 0), TCP one added"
 case_ok to_tcp

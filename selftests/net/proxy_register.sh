@@ -5,14 +5,15 @@
 # sipfpd's registrar (RFC 3261 §10.3) and digest authentication: a SIPp
 # phone registers with MD5 (401, then 200 echoing its Contact and
 # expires); the registrar query (a REGISTER without Contact) lists the
-# bindings; a wrong password or an unknown user is refused and binds
-# nothing; 423 below min_expires; a short registration expires (polled
-# through the query) and a call to it then gets 480, one to an unknown
-# user 404; Expires: 0 and "Contact: *" remove bindings; several contacts
-# with q values. Then, with SHA-512-256, SHA-256 and MD5 offered in that
-# order (RFC 8760), sipreg.py registers with SHA-256 a user who has only
-# a SHA-256 HA1 (MD5 is refused for him) and with SHA-512-256 one with a
-# plain password. SIPp 3.6 knows only MD5; sipreg.py does the rest.
+# bindings; a foreign domain gets 403; a wrong password or an unknown
+# user is refused and binds nothing; 423 below min_expires; a short
+# registration expires (polled through the query) and a call to it then
+# gets 480, one to an unknown user 404; Expires: 0 and "Contact: *"
+# remove bindings; several contacts with q values. Then, with
+# SHA-512-256, SHA-256 and MD5 offered in that order (RFC 8760),
+# sipreg.py registers with SHA-256 a user who has only a SHA-256 HA1 (MD5
+# is refused for him) and with SHA-512-256 one with a plain password.
+# SIPp 3.6 knows only MD5; sipreg.py does the rest.
 #
 #   phones                                proxy
 #   192.0.2.2 alice (SIPp, sipreg.py)     192.0.2.1
@@ -145,10 +146,15 @@ proxy_setup flat
 proxy_start md5 0
 QUERY_ALG=MD5
 
-tap_plan 14
+tap_plan 15
 
 name="REGISTER with MD5: 401, then 200 echoing Contact and expires"
 case_ok md5
+
+name="REGISTER for a domain not served gets 403, not relayed"
+case_ok reg "$phones" --local "$PA" --proxy "$PX" --user alice \
+	--password "${PW[alice]}" --alg MD5 --domain example.net \
+	--contact "<sip:alice@$PA:5060>" --expect 403
 
 name="wrong password: refused again, and nothing bound"
 case_ok wrong_password
