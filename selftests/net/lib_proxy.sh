@@ -156,7 +156,11 @@ proxy_stop()
 # proxy_setup flat|nat: everything but sipfpd.
 proxy_setup()
 {
-	net_require nft ss
+	if [ "$1" = nat ]; then
+		net_require nft ss
+	else
+		net_require ss
+	fi
 	trap net_cleanup EXIT
 	mktmp
 	# sipfpd drops to nobody, who must reach its state directory
@@ -318,15 +322,16 @@ q()
 	echo "${s//+/\\+}"
 }
 
-# reg NS ARGS...: sipreg.py in NS (--domain and --proxy given).
+# reg NS ARGS...: sipreg.py in NS, for sip.test unless ARGS name another
+# --domain; what it printed goes to the TAP output and stays in reg.out.
 reg()
 {
-	local ns=$1
+	local ns=$1 rc
 
 	shift
 	ip netns exec "$ns" python3 "$SIPREG" --domain "$DOMAIN" "$@" \
 		>"$TMP_DIR/reg.out" 2>&1
-	local rc=$?
+	rc=$?
 	sed 's/^/# /' "$TMP_DIR/reg.out"
 	return "$rc"
 }
@@ -355,7 +360,8 @@ case_ok()
 		esac
 		if [ -s "$f" ] && [ "$f" -nt "$TMP_DIR/.case" ]; then
 			echo "# ${f##*/}:"
-			sed 's/^/#   /' "$f"
+			# awk ends SIPp's last line, which has no newline
+			awk '{ print "#   " $0 }' "$f"
 		fi
 	done
 	return 1
