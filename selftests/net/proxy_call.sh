@@ -146,14 +146,23 @@ from_trunk()
 		-key auth no -- b "$phones" uas_call.xml u1 "$PB" -s bob
 }
 
-# What sipfpd decided so far, exactly: one 401 and seven 407s, the 403s
+# Phones set up with the box's address instead of the domain.
+by_address()
+{
+	call a "$phones" call_uac.xml u1 "$PA" "$PX:5060" -s bob -au alice \
+		-ap "${PW[alice]}" -auth_uri "bob@$PX" -key domain "$PX" \
+		-key me "alice@$DOMAIN" -key auth yes -- \
+		b "$phones" uas_call.xml u1 "$PB" -s bob
+}
+
+# What sipfpd decided so far, exactly: one 401 and eight 407s, the 403s
 # of from_mismatch (credentials), foreign and trunk_foreign (relay), one
 # CANCEL, and nothing dropped. Retransmissions would only add to the
 # forwarding counters, which are left out.
 counters()
 {
 	kill -USR1 "$SIPFPD_PID"
-	wait_for 3000 log_has "$LOG" " registers=1 challenged=8 auth_failed=1 relay_denied=2 not_found=0 loops=0 cancelled=1 txn_full=0 dropped=0 "
+	wait_for 3000 log_has "$LOG" " registers=1 challenged=9 auth_failed=1 relay_denied=2 not_found=0 loops=0 cancelled=1 txn_full=0 dropped=0 "
 }
 
 restart()
@@ -217,7 +226,7 @@ udp_to_tcp()
 proxy_setup flat
 proxy_start md5 0
 
-tap_plan 21
+tap_plan 22
 
 name="bob registers over UDP (MD5 digest: 401, then 200)"
 case_ok bob_registers u1
@@ -262,6 +271,9 @@ case_ok to_trunk
 
 name="the trusted trunk calls bob without a challenge"
 case_ok from_trunk
+
+name="INVITE sip:bob@<the proxy's address> reaches bob too"
+case_ok by_address
 
 name="sipfpd's counters: challenges, refusals, CANCEL, nothing dropped"
 case_ok counters
