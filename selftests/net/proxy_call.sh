@@ -7,9 +7,9 @@
 # checked where they arrive; CANCEL before the answer; 486 passed back; a
 # re-INVITE and the callee's BYE; the 407 challenge and who is spared it
 # (a trusted trunk); no open relay (403); a number sent to the trunk by
-# its [routes] prefix; sipfpd's decision counters; a restart that keeps
-# bob's registration and a dialog's route; calls over TCP and from UDP
-# to TCP.
+# its [routes] prefix; sipfpd's decision counters; SIGHUP mid-call; a
+# restart that keeps bob's registration and a dialog's route; calls over
+# TCP and from UDP to TCP.
 #
 #   phones                                proxy                    trunk
 #   192.0.2.2 alice (SIPp)     veth       192.0.2.1     veth       198.51.100.2
@@ -165,16 +165,45 @@ counters()
 	wait_for 3000 log_has "$LOG" " registers=1 challenged=9 auth_failed=1 relay_denied=2 not_found=0 loops=0 cancelled=1 txn_full=0 dropped=0 "
 }
 
+acked()
+{
+	sipp_msg b received '^ACK ' | grep -q .
+}
+
+# SIGHUP mid-call (alice hangs up 1.5 s after her ACK): the call goes on,
+# and the new users file and [routes] are in force after it.
+reload()
+{
+	local apid rc
+
+	alice_to bob
+	answer b "$phones" uas_call.xml u1 "$PB" -s bob || return 1
+	phone a "$phones" call_uac.xml u1 "$PA" "$PX:5060" "${A[@]}" \
+		-key auth yes -d 1500 &
+	apid=$!
+	BG_PIDS+=("$apid")
+	wait_for 3000 acked || return 1
+	echo "frank $DOMAIN plain:frank-secret" >>"$TMP_DIR/users"
+	echo "+33 = sip:$TRUNK:5060" >>"$CONF"
+	kill -HUP "$SIPFPD_PID"
+	wait_for 3000 log_has "$LOG" "reloaded $CONF" &&
+		wait_for 8000 gone "$apid" || return 1
+	wait "$apid"
+	rc=$?
+	answered && [ "$rc" -eq 0 ] || return 1
+	reg "$phones" --local "$PA" --proxy "$PX" --user frank \
+		--password frank-secret --alg MD5 \
+		--contact "<sip:frank@$PA:5070>" --expires 60 || return 1
+	alice_to +33123456789
+	call a "$phones" call_uac.xml u1 "$PA" "$PX:5060" "${A[@]}" \
+		-key auth yes -- t "$trunk" uas_call.xml u1 "$TRUNK" -s trunk
+}
+
 restart()
 {
 	proxy_stop || return 1
 	proxy_start md5 0
 	alice_calls_bob u1 u1
-}
-
-acked()
-{
-	sipp_msg b received '^ACK ' | grep -q .
 }
 
 # The Record-Route key lives in the state directory: a dialog set up
@@ -226,7 +255,7 @@ udp_to_tcp()
 proxy_setup flat
 proxy_start md5 0
 
-tap_plan 22
+tap_plan 23
 
 name="bob registers over UDP (MD5 digest: 401, then 200)"
 case_ok bob_registers u1
@@ -277,6 +306,9 @@ case_ok by_address
 
 name="sipfpd's counters: challenges, refusals, CANCEL, nothing dropped"
 case_ok counters
+
+name="SIGHUP mid-call: the call goes on; a new user and route then work"
+case_ok reload
 
 name="SIGTERM and a new start keep bob's registration: the call reaches him"
 case_ok restart
