@@ -218,21 +218,21 @@ static int set_max_forwards(struct sip_msg *m)
 	return sip_hdr_set(m, m->first[SIP_H_MAX_FORWARDS], sip_str_cstr(v));
 }
 
+/* Nobody from a trusted network proves anything; else auth_require says. */
+static bool must_prove(const struct sip_peer *peer)
+{
+	return px.cfg->auth_require && !config_trusted(px.cfg, &peer->addr.sa);
+}
+
 /*
- * Who must prove who they are: nobody from a trusted network; a caller
- * whose From claims a served domain (our users); anyone a route would
- * carry out of the box.  Calls from elsewhere to our users need no proof.
- * Return: true to go on (credentials consumed), false when answered.
+ * A 407 challenge, or the credentials checked and consumed.
+ * Return: true to go on, false when answered.
  */
-static bool authorized(struct txn *st, struct sip_msg *m,
-		       const struct sip_peer *peer, bool trunk)
+static bool authenticate(struct txn *st, struct sip_msg *m,
+			 const struct sip_peer *peer)
 {
 	struct digest_result res;
 
-	if (!px.cfg->auth_require || config_trusted(px.cfg, &peer->addr.sa))
-		return true;
-	if (!trunk && !local_domain(&m->from.uri))
-		return true;
 	if (digest_verify(px.digest, px.users, m, true, ev_now_ms(), &res) !=
 	    DIGEST_OK) {
 		challenge(st, m, &res, true, peer);
@@ -281,25 +281,39 @@ static void forward_in_dialog(struct txn *st, struct sip_msg *m,
 	fwd_start(st, m, peer, t, 1, false);
 }
 
+/*
+ * Who must prove who they are: a caller whose From claims a served
+ * domain (our users), before learning whether a user of ours exists;
+ * anyone a route would carry out of the box.  Calls from elsewhere to
+ * our users need no proof, and nowhere to go is 403 for anyone.
+ */
 static void do_proxy(struct txn *st, struct sip_msg *m,
 		     const struct sip_peer *peer)
 {
 	struct target *t = NULL;
 	unsigned int n = 0;
-	bool trunk;
+	bool trunk, proven = false;
 	int status;
 
 	if (route_preprocess(m) && m->to.tag.len) {
 		forward_in_dialog(st, m, peer);
 		return;
 	}
+	if (must_prove(peer) && local_domain(&m->from.uri) &&
+	    server_is_local(&m->ruri)) {
+		if (!authenticate(st, m, peer))
+			return;
+		proven = true;
+	}
 	status = route_targets(m, &t, &n, &trunk);
 	if (status) {
 		not_routed(st, m, status);
 		return;
 	}
-	if (!authorized(st, m, peer, trunk) || set_max_forwards(m)) {
-		if (!txn_status(st))
+	if ((trunk && !proven && must_prove(peer) &&
+	     !authenticate(st, m, peer)) ||
+	    set_max_forwards(m)) {
+		if (!txn_status(st) || txn_status(st) == 100)
 			proxy_reply(st, m, 500, NULL, NULL);
 		targets_free(t, n);
 		return;
