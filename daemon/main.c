@@ -20,6 +20,7 @@
 #include "log.h"
 #include "proxy.h"
 #include "server.h"
+#include "tls.h"
 #include "transport.h"
 
 static volatile sig_atomic_t got_stop, got_hup, got_usr1;
@@ -103,6 +104,7 @@ static void reload(void)
 	log_set_level(level());
 	server_configure(&cfg);
 	proxy_configure(&cfg);
+	tls_reload(&cfg);
 	tp_set_limits(cfg.tcp_idle_timeout, cfg.tcp_max_connections);
 	log_info("reloaded %s", conf_path);
 }
@@ -114,6 +116,7 @@ static void stats(void)
 	server_stats_log();
 	proxy_stats_log();
 	keepalive_stats_log();
+	tls_stats_log();
 	log_info("transport: udp_rx=%llu udp_tx=%llu udp_keepalives=%llu "
 		 "udp_truncated=%llu udp_tx_errors=%llu tcp_conns=%llu "
 		 "tcp_accepted=%llu tcp_refused=%llu tcp_rx=%llu tcp_tx=%llu "
@@ -235,6 +238,8 @@ int main(int argc, char **argv)
 	server_configure(&cfg);
 	if (proxy_init(&cfg))
 		fatalx("cannot start the proxy; exiting");
+	if (tls_init(&cfg))
+		fatalx("cannot set up TLS; exiting");
 	if (tp_init(&cfg, server_recv))
 		fatalx("cannot listen; exiting");
 	drop_privileges();
@@ -244,6 +249,7 @@ int main(int argc, char **argv)
 	ev_run(tick);
 	proxy_exit();
 	tp_exit();
+	tls_exit();
 	server_exit();
 	ev_exit();
 	config_free(&cfg);
