@@ -403,6 +403,20 @@ static ssize_t ssl_error(struct conn *c, struct tls_conn *t, int n)
 	}
 }
 
+/*
+ * Input OpenSSL has decrypted but not handed over makes no socket
+ * readable: if tcp.c stops reading (it reads a few times per wake-up),
+ * only a writable socket brings it back.  Checked after every call, as
+ * tcp.c may clear the flag before a write.
+ */
+static void want_more(struct conn *c, struct tls_conn *t)
+{
+	if (SSL_pending(t->ssl) && !c->want_write) {
+		c->want_write = true;
+		t->kick = true;
+	}
+}
+
 static ssize_t tls_read(struct conn *c, void *buf, size_t len)
 {
 	struct tls_conn *t = c->priv;
@@ -419,15 +433,7 @@ static ssize_t tls_read(struct conn *c, void *buf, size_t len)
 		handshake_done(c, t);
 	if (n <= 0)
 		return ssl_error(c, t, n);
-	/*
-	 * Input OpenSSL has decrypted but not handed over makes no socket
-	 * readable: if tcp.c stops reading now (it reads a few times per
-	 * wake-up), only a writable socket brings it back.
-	 */
-	if (SSL_pending(t->ssl) && !c->want_write) {
-		c->want_write = true;
-		t->kick = true;
-	}
+	want_more(c, t);
 	return n;
 }
 
@@ -444,9 +450,13 @@ static ssize_t tls_write(struct conn *c, const void *buf, size_t len)
 	n = SSL_write(t->ssl, buf, len > INT_MAX ? INT_MAX : len);
 	if (!t->up && SSL_is_init_finished(t->ssl))
 		handshake_done(c, t);
-	if (n > 0)
+	if (n > 0) {
+		want_more(c, t);
 		return n;
+	}
 	ret = ssl_error(c, t, n);
+	if (ret == -EAGAIN)
+		want_more(c, t);
 	/* tcp.c takes 0 as "nothing written yet" and would spin */
 	return ret ? ret : -EPIPE;
 }
