@@ -5,7 +5,6 @@
  * every "try again" becomes -EAGAIN with want_read or want_write set, so
  * the handshake is driven by the same readiness events as the data.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
