@@ -18,6 +18,7 @@
 #include "log.h"
 #include "proxy_int.h"
 #include "server.h"
+#include "tls.h"
 #include "sip/parse.h"
 #include "users.h"
 
@@ -102,7 +103,12 @@ int route_resolve(const struct sip_uri *u, struct sip_peer *dst)
 	dst->proto = proto;
 	if (!set_addr(&dst->addr, host, port))
 		return 0;
-	return resolve_name(host, &dst->addr, port);
+	if (resolve_name(host, &dst->addr, port))
+		return -EHOSTUNREACH;
+	/* RFC 5922 §7.1: a TLS server is checked against the name we used */
+	if (proto == TP_TLS && !u->maddr.len)
+		tls_peer_name(&dst->addr, host);
+	return 0;
 }
 
 /* "+44 (20) 7946-0000" dials as "+442079460000" (RFC 3966 visual) */

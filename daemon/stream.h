@@ -55,6 +55,8 @@ struct conn {
 	uint8_t crlf; /* CR and LF octets seen between messages */
 	bool connecting; /* outgoing, connect() in progress */
 	bool want_read, want_write; /* set by ops returning -EAGAIN */
+	/* the backlog waits for input, not for room (a TLS handshake) */
+	bool out_waits_read;
 	bool busy; /* inside the receive callback: close later */
 	bool dead; /* closed while busy */
 	bool closing; /* close once the output is flushed */

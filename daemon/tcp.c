@@ -191,7 +191,8 @@ static void update_events(struct conn *c)
 {
 	uint32_t ev = EPOLLIN;
 
-	if (c->connecting || c->want_write || c->outoff < c->outlen)
+	if (c->connecting || c->want_write ||
+	    (c->outoff < c->outlen && !c->out_waits_read))
 		ev |= EPOLLOUT;
 	if (ev != c->events && !ev_fd_mod(c->fd, ev))
 		c->events = ev;
@@ -305,6 +306,21 @@ static int queue(struct conn *c, const char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * A session layer's write can wait for input rather than for room (a TLS
+ * handshake in progress): polling for room then would spin until the
+ * input comes, so the retry is left to the input.
+ */
+static ssize_t try_write(struct conn *c, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	c->want_read = c->want_write = false;
+	n = c->ops->write(c, buf, len);
+	c->out_waits_read = n == -EAGAIN && c->want_read && !c->want_write;
+	return n;
+}
+
 static int conn_write(struct conn *c, const char *buf, size_t len)
 {
 	char name[64];
@@ -315,7 +331,7 @@ static int conn_write(struct conn *c, const char *buf, size_t len)
 		return -EPIPE;
 	c->last_ms = ev_now_ms();
 	if (c->outoff == c->outlen && !c->connecting) {
-		n = c->ops->write(c, buf, len);
+		n = try_write(c, buf, len);
 		if (n < 0 && n != -EAGAIN) {
 			log_debug("%s: write: %s",
 				  conn_str(c, name, sizeof(name)),
@@ -369,7 +385,7 @@ static bool flush(struct conn *c)
 
 	c->want_write = false;
 	while (c->outoff < c->outlen) {
-		n = c->ops->write(c, c->out + c->outoff, c->outlen - c->outoff);
+		n = try_write(c, c->out + c->outoff, c->outlen - c->outoff);
 		if (n == -EAGAIN)
 			break;
 		if (n < 0) {
@@ -488,7 +504,7 @@ static bool grow_in(struct conn *c)
 	return true;
 }
 
-static void discard_input(struct conn *c)
+static bool discard_input(struct conn *c)
 {
 	char buf[4096];
 	ssize_t n;
@@ -496,28 +512,28 @@ static void discard_input(struct conn *c)
 	for (int round = 0; round < 8; round++) {
 		n = c->ops->read(c, buf, sizeof(buf));
 		if (n == -EAGAIN)
-			return;
+			return true;
 		if (n <= 0) {
 			conn_free(c);
-			return;
+			return false;
 		}
 	}
+	return true;
 }
 
-static void conn_input(struct conn *c)
+/* Returns false when the connection is gone. */
+static bool conn_input(struct conn *c)
 {
 	char name[64];
 	ssize_t n;
 
-	if (c->closing) {
-		discard_input(c);
-		return;
-	}
+	if (c->closing)
+		return discard_input(c);
 	/* a few reads per wake-up, so one busy peer cannot starve others */
 	for (int round = 0; round < 8; round++) {
 		if (c->inlen == c->incap && !grow_in(c)) {
 			conn_free(c);
-			return;
+			return false;
 		}
 		n = c->ops->read(c, c->in + c->inlen, c->incap - c->inlen);
 		if (n == -EAGAIN)
@@ -526,16 +542,17 @@ static void conn_input(struct conn *c)
 			log_debug("%s: %s", conn_str(c, name, sizeof(name)),
 				  n ? strerror(-n) : "closed by peer");
 			conn_free(c);
-			return;
+			return false;
 		}
 		c->inlen += n;
 		c->last_ms = ev_now_ms();
 		if (!frame(c))
-			return;
+			return false;
 		if (c->closing)
-			return;
+			return true;
 	}
 	update_events(c);
+	return true;
 }
 
 static void connect_done(struct conn *c)
@@ -572,8 +589,12 @@ static void conn_event(int fd, uint32_t events, void *arg)
 	/* a session layer may need to write before it can read again */
 	if ((events & EPOLLOUT) && !flush(c))
 		return;
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLOUT))
-		conn_input(c);
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLOUT)) &&
+	    !conn_input(c))
+		return;
+	/* ... or read before it can write again (try_write) */
+	if (c->out_waits_read && c->outoff < c->outlen)
+		flush(c);
 }
 
 static struct conn *conn_connect(const struct sip_peer *peer, int *ret)
