@@ -226,6 +226,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		/* the certificate and key too: a typo there stops a start */
+		log_init(1, LOG_LVL_WARN);
+		if (tls_init(&cfg)) {
+			config_free(&cfg);
+			return 1;
+		}
+		tls_exit();
 		fprintf(stderr, "configuration OK\n");
 		config_free(&cfg);
 		return 0;
