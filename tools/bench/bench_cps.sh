@@ -37,17 +37,19 @@
 # 0; a set-up failure exits 1 before any call is placed.
 #
 # Environment:
-#   BENCH_QUICK=1            5 s trials, 2 s probes, 15% resolution
+#   BENCH_QUICK=1            5 s trials (3 s registering), 2 s probes,
+#                            15% resolution: for working on this script
 #   BENCH_SECONDS            full trial length (30)
 #   BENCH_PROBE_SECONDS      probe length (5)
 #   BENCH_RESOLUTION_PCT     bisect until the bracket is this narrow (5)
 #   BENCH_START_RATE         first probe, calls/s (2000)
 #   BENCH_MAX_TRIALS         full trials per search at most (5)
 #   BENCH_HOLD_MS            call hold time (100)
-#   BENCH_PROXIES            which to measure ("sipfpd kamailio")
-#   BENCH_CALLS=0            skip the call searches
-#   BENCH_REG=0              skip the registration searches
-#   BENCH_REG_SECONDS        registration trial length (10)
+#   BENCH_PROXIES            whose calls to measure ("sipfpd kamailio";
+#                            empty for none)
+#   BENCH_REG                whose registrations ("sipfpd"; Kamailio's
+#                            take three minutes more; empty for none)
+#   BENCH_REG_SECONDS        registration trial length (30)
 #   BENCH_REG_START_RATE     first registration probe, per second (4000)
 #   BENCH_REG_USERS          users registering in turn (10000)
 #   BENCH_KAMAILIO_CHILDREN  Kamailio UDP workers per listen socket (4)
@@ -64,7 +66,7 @@ SIPFPD=${SIPFPD:-$O/daemon/sipfpd}
 if [ -n "${BENCH_QUICK:-}" ]; then
 	q_secs=5 q_probe=2 q_res=15 q_reg=3
 else
-	q_secs=30 q_probe=5 q_res=5 q_reg=10
+	q_secs=30 q_probe=5 q_res=5 q_reg=30
 fi
 SECONDS_FULL=${BENCH_SECONDS:-$q_secs}
 SECONDS_PROBE=${BENCH_PROBE_SECONDS:-$q_probe}
@@ -73,7 +75,9 @@ START_RATE=${BENCH_START_RATE:-2000}
 REG_START_RATE=${BENCH_REG_START_RATE:-4000}
 MAX_TRIALS=${BENCH_MAX_TRIALS:-5}
 HOLD_MS=${BENCH_HOLD_MS:-100}
-PROXIES=${BENCH_PROXIES:-sipfpd kamailio}
+PROXIES=${BENCH_PROXIES-sipfpd kamailio}
+REG_PROXIES=${BENCH_REG-sipfpd}
+[ "$REG_PROXIES" != 0 ] || REG_PROXIES=
 REG_SECONDS=${BENCH_REG_SECONDS:-$q_reg}
 REG_USERS=${BENCH_REG_USERS:-10000}
 KAM_CHILDREN=${BENCH_KAMAILIO_CHILDREN:-4}
@@ -379,7 +383,8 @@ proxy_says()
 	local c
 
 	if [ "$1" = sipfpd ]; then
-		c=$(grep -oE "\\b($SIPFPD_FAULTS)=[1-9][0-9]*" "$2" | tr '\n' ' ')
+		c=$(grep -oE "\\b($SIPFPD_FAULTS)=[1-9][0-9]*" "$2" |
+			tr '\n' ' ')
 		echo "${c:-no fault counted}"
 		return
 	fi
@@ -511,6 +516,28 @@ csv_placed_ms()
 		END { if (!found) print -1 }' "$1"
 }
 
+# csv_broke_ms FILE COUNT: ms from SIPp's start to the first row where
+# failed calls were 0.1% of COUNT, -1 if they never were.
+csv_broke_ms()
+{
+	awk -F';' -v count="$2" '
+		NR == 1 {
+			for (i = 1; i <= NF; i++) col[$i] = i
+			next
+		}
+		NR == 2 {
+			split($col["StartTime"], t, "\t")
+			start = t[3]
+		}
+		$col["FailedCall(C)"] * 1000 >= count {
+			split($col["CurrentTime"], t, "\t")
+			printf "%d\n", (t[3] - start) * 1000
+			found = 1
+			exit
+		}
+		END { if (!found) print -1 }' "$1"
+}
+
 # first_error PREFIX: the first thing SIPp complained about, on one line:
 # the event, with the first line of the message it quotes. SIPp runs its
 # events together; each starts with a date and a tab.
@@ -543,6 +570,7 @@ trial()
 {
 	TRIAL_N=$((TRIAL_N + 1))
 	T_PREFIX=$TMP_DIR/t$TRIAL_N-$2-$1-$3
+	T_BROKE_MS=-1
 	T_COUNT=$(($3 * $4))
 	trial_run "$@"
 	trial_judge "$@"
@@ -606,6 +634,7 @@ trial_judge()
 	lost=$((T_COUNT - ok + ufail + unexp))
 	re=$((re + ure))
 	placed=$(csv_placed_ms "$n-uac.csv" "$T_COUNT")
+	T_BROKE_MS=$(csv_broke_ms "$n-uac.csv" "$T_COUNT")
 	if [ "$T_RC" -le 1 ] && [ $((lost * 1000)) -lt "$T_COUNT" ] &&
 	   [ $((re * 100)) -lt "$T_COUNT" ] && [ "$placed" -ge 0 ] &&
 	   [ "$placed" -le $(($4 * 1020 + 250)) ]; then
@@ -653,6 +682,23 @@ preflight()
 	return 1
 }
 
+# step_down RATE SECS: the rate to try after a full trial failed. When
+# it broke part way (failures past the 0.1% only after T_BROKE_MS), the
+# proxy ran out of something that fills with time, and a rate that fills
+# it in SECS is the guess; else half. Never below a quarter, always a
+# tenth down.
+step_down()
+{
+	local r=$(($1 / 2))
+
+	if [ "$T_BROKE_MS" -gt 0 ]; then
+		r=$(($1 * T_BROKE_MS * 95 / ($2 * 100000)))
+		[ "$r" -ge $(($1 / 4)) ] || r=$(($1 / 4))
+		[ "$r" -le $(($1 * 9 / 10)) ] || r=$(($1 * 9 / 10))
+	fi
+	round_rate "$r"
+}
+
 round_rate()
 {
 	local r=$1
@@ -683,9 +729,9 @@ search()
 	done
 	[ "$lo" -gt 0 ] || return 0
 	[ "$hi" -gt 0 ] || hi=$((lo * 2))
-	# Full trials from the highest rate a probe held, halving until one
-	# holds (a proxy can run out of something only a long trial shows),
-	# then bisecting between the best held and the lowest failed.
+	# Full trials from the highest rate a probe held, stepping down until
+	# one holds (a proxy can run out of something only a long trial
+	# shows), then bisecting between the best held and the lowest failed.
 	r=$lo
 	while [ "$n" -lt "$MAX_TRIALS" ]; do
 		n=$((n + 1))
@@ -694,7 +740,7 @@ search()
 			break
 		fi
 		hi=$r
-		r=$(round_rate $((r / 2)))
+		r=$(step_down "$r" "$secs")
 		[ "$r" -ge "$MIN_RATE" ] || return 0
 	done
 	[ "$BEST" -gt 0 ] || return 0
@@ -715,18 +761,23 @@ ratio()
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", (b > 0 ? a / b : 0) }'
 }
 
+# uses NAME: whether a proxy is measured at all
+uses()
+{
+	[[ " $PROXIES $REG_PROXIES " == *" $1 "* ]]
+}
+
 main()
 {
-	local p cps_sipfpd='' cps_kamailio=''
+	local p cps_sipfpd='' cps_kamailio='' reg_sipfpd='' reg_kamailio=''
 
 	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
-	for p in ip ss sipp awk; do
+	for p in ip ss sipp awk python3; do
 		command -v "$p" >/dev/null || skip "no $p (make deps)"
 	done
-	[[ " $PROXIES " != *" kamailio "* ]] ||
-		command -v kamailio >/dev/null || skip "no kamailio (make deps)"
-	[[ " $PROXIES " != *" sipfpd "* ]] || [ -x "$SIPFPD" ] ||
-		skip "no $SIPFPD (make)"
+	! uses kamailio || command -v kamailio >/dev/null ||
+		skip "no kamailio (make deps)"
+	! uses sipfpd || [ -x "$SIPFPD" ] || skip "no $SIPFPD (make)"
 	ip netns add "bench-probe-$$" 2>/dev/null ||
 		skip "cannot create network namespaces"
 	ip netns del "bench-probe-$$"
@@ -735,15 +786,14 @@ main()
 	TMP_DIR=$(mktemp -d /tmp/sipfp-bench.XXXXXX) || setup_fail mktemp
 	CLK_TCK=$(getconf CLK_TCK)
 	users_csv
-	[[ " $PROXIES " != *" kamailio "* ]] || kamailio_config
-	[[ " $PROXIES " != *" sipfpd "* ]] || sipfpd_config
+	! uses kamailio || kamailio_config
+	! uses sipfpd || sipfpd_config
 	setup_topology
 
 	echo "trial_s=$SECONDS_FULL"
 	echo "call_hold_ms=$HOLD_MS"
 	echo "cores=$(nproc)"
 	for p in $PROXIES; do
-		[ "${BENCH_CALLS:-1}" != 0 ] || break
 		say "$p: calls, probes of $SECONDS_PROBE s from" \
 			"$START_RATE/s, then $SECONDS_FULL s trials"
 		search call "$p"
@@ -756,10 +806,10 @@ main()
 			"$cps_kamailio")"
 	fi
 	[ -n "$cps_kamailio" ] && echo "kamailio_children=$KAM_CHILDREN"
-	[ "${BENCH_REG:-1}" != 0 ] || return 0
+	[ -n "$REG_PROXIES" ] || return 0
 	echo "reg_trial_s=$REG_SECONDS"
 	echo "reg_users=$REG_USERS"
-	for p in $PROXIES; do
+	for p in $REG_PROXIES; do
 		say "$p: registrations with MD5 digest, $REG_USERS users," \
 			"probes of $SECONDS_PROBE s from $REG_START_RATE/s," \
 			"then $REG_SECONDS s trials"
@@ -768,7 +818,7 @@ main()
 		echo "cpu_pct_${p}_reg=$BEST_CPU"
 		eval "reg_$p=\$BEST"
 	done
-	if [ -n "${reg_sipfpd:-}" ] && [ -n "${reg_kamailio:-}" ]; then
+	if [ -n "$reg_sipfpd" ] && [ -n "$reg_kamailio" ]; then
 		echo "reg_ratio_sipfpd_vs_kamailio=$(ratio "$reg_sipfpd" \
 			"$reg_kamailio")"
 	fi
