@@ -81,9 +81,9 @@ REG_PROXIES=${BENCH_REG-sipfpd}
 REG_SECONDS=${BENCH_REG_SECONDS:-$q_reg}
 REG_USERS=${BENCH_REG_USERS:-10000}
 KAM_CHILDREN=${BENCH_KAMAILIO_CHILDREN:-4}
-# Kamailio keeps finished transactions 5 s; 1 MiB of shared memory per
-# 10 calls/s is not enough at its limit, so be generous (it is mapped,
-# not touched).
+# Kamailio keeps each transaction with its messages in shared memory
+# until 5 s after it ends; 512 MiB ran out past its limit. Mapped, not
+# touched until used.
 KAM_SHM_MB=4096
 KAM_DBTEXT=/usr/share/kamailio/dbtext/kamailio
 # No rate is searched below this: a proxy that cannot do it scores 0.
