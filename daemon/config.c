@@ -442,6 +442,7 @@ static const struct key keys[] = {
 	NUM("sip", "t2_ms", t2_ms, 1, 600000),
 	NUM("sip", "t4_ms", t4_ms, 1, 600000),
 	NUM("sip", "max_forwards", max_forwards, 1, 255),
+	NUM("sip", "max_transactions", max_transactions, 1000, 100000000),
 	NUM("sip", "rate_limit", rate_limit, 0, 1000000),
 	NUM("sip", "rate_burst", rate_burst, 1, 1000000),
 	NUM("sip", "tcp_idle_timeout", tcp_idle_timeout, 1, 86400),
@@ -609,6 +610,7 @@ static void defaults(struct config *c)
 	c->t2_ms = 4000;
 	c->t4_ms = 5000;
 	c->max_forwards = 70;
+	c->max_transactions = 1000000;
 	c->rate_limit = 50;
 	c->rate_burst = 100;
 	c->tcp_idle_timeout = 600;

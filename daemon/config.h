@@ -62,6 +62,7 @@ struct config {
 	unsigned int ndomains;
 	uint32_t t1_ms, t2_ms, t4_ms;
 	uint32_t max_forwards;
+	uint32_t max_transactions; /* live, client and server together */
 	uint32_t rate_limit; /* requests/s per source IP, 0 = off */
 	uint32_t rate_burst;
 	uint32_t tcp_idle_timeout; /* seconds without a byte either way */

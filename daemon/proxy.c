@@ -569,7 +569,7 @@ int proxy_init(const struct config *cfg)
 	struct txn_config tc = { .t1_ms = cfg->t1_ms,
 				 .t2_ms = cfg->t2_ms,
 				 .t4_ms = cfg->t4_ms,
-				 .max_txns = PROXY_MAX_TXNS };
+				 .max_txns = cfg->max_transactions };
 	int ret;
 
 	px.cfg = cfg;

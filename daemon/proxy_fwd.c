@@ -138,8 +138,10 @@ static void start_next_group(struct pctx *p)
 		     p->next++) {
 			int ret = branch_start(p, &p->targets[p->next]);
 
-			if (ret == -ENOSPC)
+			if (ret == -ENOSPC) {
+				proxy_stats.txn_full++;
 				note_status(p, 503);
+			}
 			else if (ret)
 				note_status(p, ret == -EHOSTUNREACH ? 502 :
 								      500);

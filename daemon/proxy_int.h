@@ -18,7 +18,6 @@
 #include "transport.h"
 #include "txn.h"
 
-#define PROXY_MAX_TXNS 200000
 #define PROXY_MAX_TARGETS 16
 /* §16.6 step 11: more than 3 minutes */
 #define PROXY_TIMER_C_MS 181000

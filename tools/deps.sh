@@ -89,4 +89,10 @@ fi
 
 mapfile -t still < <(missing_pkgs)
 [ "${#still[@]}" -eq 0 ] || die "still missing after install: ${still[*]}"
+# Kamailio is only the benchmark's baseline: it must not hold the host's
+# port 5060 as a service
+if [[ " ${missing[*]} " == *" kamailio "* ]] && [ -d /run/systemd/system ]; then
+	"${sudo[@]}" systemctl disable --now kamailio >/dev/null 2>&1 ||
+		warn "could not disable the kamailio service"
+fi
 echo "deps: installed ${#missing[@]} packages"

@@ -288,6 +288,9 @@ static void test_values(void)
 	CU_ASSERT_EQUAL(cfg.max_forwards, 255);
 	CU_ASSERT_EQUAL(cfg.t1_ms, 1);
 	config_free(&cfg);
+	CU_ASSERT_EQUAL_FATAL(load("[sip]\nmax_transactions = 1000\n"), 0);
+	CU_ASSERT_EQUAL(cfg.max_transactions, 1000);
+	config_free(&cfg);
 }
 
 static void test_errors(void)
@@ -449,7 +452,7 @@ static void test_example_documents_defaults(void)
 	 * every key but domain, realm, cert, key and ca_file: no fixed
 	 * default
 	 */
-	CU_ASSERT_EQUAL(keys, 26);
+	CU_ASSERT_EQUAL(keys, 27);
 	CU_ASSERT_EQUAL_FATAL(load(text), 0);
 	if (*err)
 		fprintf(stderr, "\n  %s\n", err);
