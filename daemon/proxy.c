@@ -72,17 +72,10 @@ static int send_response_anew(const struct sip_peer *p, const char *buf,
 	static struct sip_msg m;
 	struct sip_peer dst = *p;
 	struct sip_err err;
-	uint16_t port;
 
 	if (sip_msg_parse(&m, buf, len, SIP_PARSE_STREAM, &err) || !m.nvia)
 		return -ENOTCONN;
-	port = m.via.port ?: (p->proto == TP_TLS ? 5061 : 5060);
-	dst.conn_id = 0;
-	if (dst.addr.sa.sa_family == AF_INET6)
-		dst.addr.sin6.sin6_port = htons(port);
-	else
-		dst.addr.sin.sin_port = htons(port);
-	return tp_send(&dst, buf, len);
+	return server_send_anew(&m, &dst, buf, len);
 }
 
 static int txn_send(void *ctx, const struct txn_dest *d, const char *buf,
@@ -133,16 +126,6 @@ static const struct txn_ops ops = {
 	.on_transport_error = on_transport_error,
 	.on_terminated = on_terminated,
 };
-
-static bool local_domain(const struct sip_uri *u)
-{
-	const struct config *cfg = px.cfg;
-
-	for (unsigned int i = 0; i < cfg->ndomains; i++)
-		if (sip_str_caseeq_lit(u->host, cfg->domains[i]))
-			return true;
-	return false;
-}
 
 /* 401/407 with a fresh challenge, or the refusal the outcome calls for */
 static void challenge(struct txn *st, const struct sip_msg *m,
@@ -239,7 +222,7 @@ static bool authenticate(struct txn *st, struct sip_msg *m,
 		return false;
 	}
 	/* our user, calling as someone else of ours */
-	if (local_domain(&m->from.uri) &&
+	if (server_is_domain(m->from.uri.host) &&
 	    !sip_str_eq(m->from.uri.user, sip_str_cstr(res.username))) {
 		proxy_stats.auth_failed++;
 		proxy_reply(st, m, 403, "From Does Not Match Credentials",
@@ -299,7 +282,7 @@ static void do_proxy(struct txn *st, struct sip_msg *m,
 		forward_in_dialog(st, m, peer);
 		return;
 	}
-	if (must_prove(peer) && local_domain(&m->from.uri) &&
+	if (must_prove(peer) && server_is_domain(m->from.uri.host) &&
 	    server_is_local(&m->ruri)) {
 		if (!authenticate(st, m, peer))
 			return;

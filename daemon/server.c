@@ -135,15 +135,22 @@ static bool addr_local(const struct sip_uri *u)
 	return false;
 }
 
+bool server_is_domain(struct sip_str host)
+{
+	for (unsigned int i = 0; cfg && i < cfg->ndomains; i++)
+		if (sip_str_caseeq_lit(host, cfg->domains[i]))
+			return true;
+	return false;
+}
+
 bool server_is_local(const struct sip_uri *u)
 {
 	if (!cfg || (u->scheme != SIP_URI_SIP && u->scheme != SIP_URI_SIPS))
 		return false;
 	if (!port_ok(u->port))
 		return false;
-	for (unsigned int i = 0; i < cfg->ndomains; i++)
-		if (sip_str_caseeq_lit(u->host, cfg->domains[i]))
-			return true;
+	if (server_is_domain(u->host))
+		return true;
 	return (u->host_type == SIP_HOST_IPV4 ||
 		u->host_type == SIP_HOST_IPV6) &&
 	       addr_local(u);
@@ -226,9 +233,8 @@ void server_resp_peer(const struct sip_msg *req, const struct sip_peer *src,
 		dst->addr.sin.sin_port = htons(req->via.port ?: 5060);
 }
 
-/* §18.2.2: the connection is gone: open one to received and sent-by */
-static int resend_new_conn(const struct sip_msg *req, struct sip_peer *dst,
-			   const char *buf, size_t len)
+int server_send_anew(const struct sip_msg *req, struct sip_peer *dst,
+		     const char *buf, size_t len)
 {
 	uint16_t port = req->via.port ?: (dst->proto == TP_TLS ? 5061 : 5060);
 
@@ -262,7 +268,7 @@ int server_reply(const struct sip_msg *req, const struct sip_peer *peer,
 	server_resp_peer(req, peer, &dst);
 	ret = tp_send(&dst, out, n);
 	if (ret == -ENOTCONN && req->nvia)
-		ret = resend_new_conn(req, &dst, out, n);
+		ret = server_send_anew(req, &dst, out, n);
 	if (ret) {
 		server_stats.send_errors++;
 		log_debug("%s: sending %d: %s",

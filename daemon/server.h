@@ -96,6 +96,17 @@ void server_resp_peer(const struct sip_msg *req, const struct sip_peer *src,
  */
 void server_to_tag(const struct sip_msg *m, char *buf, size_t size);
 
+/*
+ * server_send_anew() - §18.2.2: a response whose connection has closed
+ * goes on a new one to the address it came from and the port of @req's
+ * top Via sent-by; @dst is that peer, changed accordingly.
+ */
+int server_send_anew(const struct sip_msg *req, struct sip_peer *dst,
+		     const char *buf, size_t len);
+
+/* True when @host is one of the served domains. */
+bool server_is_domain(struct sip_str host);
+
 /* True when @u's host is a served domain or one of our addresses. */
 bool server_is_local(const struct sip_uri *u);
 
