@@ -70,7 +70,6 @@ static uint64_t seed;
 static uint32_t cseq;
 static char call_id[40];
 static char from_tag[20];
-static int probe_fd[2] = { -1, -1 };
 
 static struct ka_ent **tab;
 static uint32_t tab_size, tab_count;
@@ -201,70 +200,6 @@ static int peer_of(const struct binding *b, struct sip_peer *p)
 	return -EINVAL;
 }
 
-/* The source address the kernel would pick for @dst: no packet is sent. */
-static int route_src(const union tp_addr *dst, union tp_addr *src)
-{
-	int i = dst->sa.sa_family == AF_INET6;
-	socklen_t len = i ? sizeof(dst->sin6) : sizeof(dst->sin);
-
-	if (probe_fd[i] < 0)
-		probe_fd[i] = socket(dst->sa.sa_family,
-				     SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (probe_fd[i] < 0)
-		return -errno;
-	if (connect(probe_fd[i], &dst->sa, len))
-		return -errno;
-	len = sizeof(*src);
-	if (getsockname(probe_fd[i], &src->sa, &len))
-		return -errno;
-	return 0;
-}
-
-static bool wildcard(const union tp_addr *a)
-{
-	if (a->sa.sa_family == AF_INET6)
-		return IN6_IS_ADDR_UNSPECIFIED(&a->sin6.sin6_addr);
-	return a->sin.sin_addr.s_addr == htonl(INADDR_ANY);
-}
-
-/*
- * The Via sent-by: the first listener of the transport and family (the
- * socket udp_send() picks), its address or, for a wildcard, the route's
- * source.  A phone answers to the packet's source anyway (received and
- * rport, RFC 3581), or on the connection for TCP/TLS (§18.2.2).
- */
-static int sent_by(const struct sip_peer *p, char *host, size_t size,
-		   uint16_t *port)
-{
-	const union tp_addr *l = NULL;
-	union tp_addr src;
-	char ip[INET6_ADDRSTRLEN];
-	int ret;
-
-	for (unsigned int i = 0; i < cfg->nlisten && !l; i++)
-		if (cfg->listen[i].proto == p->proto &&
-		    cfg->listen[i].addr.ss_family == p->addr.sa.sa_family)
-			l = (const union tp_addr *)&cfg->listen[i].addr;
-	if (!l)
-		return -EAFNOSUPPORT;
-	src = *l;
-	if (wildcard(l)) {
-		ret = route_src(&p->addr, &src);
-		if (ret)
-			return ret;
-	}
-	if (src.sa.sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &src.sin6.sin6_addr, ip, sizeof(ip));
-		snprintf(host, size, "[%s]", ip);
-		*port = ntohs(l->sin6.sin6_port);
-	} else {
-		inet_ntop(AF_INET, &src.sin.sin_addr, ip, sizeof(ip));
-		snprintf(host, size, "%s", ip);
-		*port = ntohs(l->sin.sin_port);
-	}
-	return 0;
-}
-
 /* --- sending --- */
 
 static int options_build(const struct binding *b, const struct sip_peer *p,
@@ -275,7 +210,7 @@ static int options_build(const struct binding *b, const struct sip_peer *p,
 	uint16_t port;
 	int ret, len;
 
-	ret = sent_by(p, host, sizeof(host), &port);
+	ret = tp_sent_by(cfg, p, host, sizeof(host), &port);
 	if (ret)
 		return ret;
 	/*
@@ -535,11 +470,6 @@ void keepalive_exit(void)
 		return;
 	ev_timer_del(&timer);
 	tab_free();
-	for (int i = 0; i < 2; i++) {
-		if (probe_fd[i] >= 0)
-			close(probe_fd[i]);
-		probe_fd[i] = -1;
-	}
 	loc = NULL;
 	cfg = NULL;
 	interval_ms = 0;

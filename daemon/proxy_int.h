@@ -99,10 +99,6 @@ const struct cfg_route *route_prefix(const struct sip_msg *m);
 /* Is this sent-by ours?  A URI's host and port (0: any of ours). */
 bool route_is_ours(struct sip_str host, uint8_t host_type, uint16_t port);
 
-/* Our address and port that @dst sees; 0 or -EHOSTUNREACH. */
-int route_local(const struct sip_peer *dst, char *host, size_t size,
-		uint16_t *port);
-
 /* §16.6 step 8: 8 hex digits over what a loop would repeat. */
 void route_loop_hash(const struct sip_msg *m, char out[9]);
 

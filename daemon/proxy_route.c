@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "proxy_int.h"
@@ -21,9 +20,6 @@
 #include "tls.h"
 #include "sip/parse.h"
 #include "users.h"
-
-#define LOCAL_CACHE 256
-#define LOCAL_TTL_MS 60000
 
 static bool proto_of(const struct sip_uri *u, uint8_t *proto)
 {
@@ -329,111 +325,6 @@ bool route_is_ours(struct sip_str host, uint8_t host_type, uint16_t port)
 	return server_is_local(&u);
 }
 
-static const struct cfg_listen *listener(uint8_t proto, int family)
-{
-	const struct cfg_listen *any = NULL;
-
-	for (unsigned int i = 0; i < px.cfg->nlisten; i++) {
-		const struct cfg_listen *l = &px.cfg->listen[i];
-
-		if (l->addr.ss_family != family)
-			continue;
-		if (l->proto == proto)
-			return l;
-		if (!any)
-			any = l;
-	}
-	return any;
-}
-
-static bool wildcard(const union tp_addr *a)
-{
-	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
-
-	if (a->sa.sa_family == AF_INET)
-		return a->sin.sin_addr.s_addr == htonl(INADDR_ANY);
-	return !memcmp(&a->sin6.sin6_addr, &any6, sizeof(any6));
-}
-
-struct local_entry {
-	union tp_addr dst; /* port 0 */
-	union tp_addr src;
-	uint64_t at_ms;
-};
-
-/* The kernel's choice of source address for @dst: connect() a UDP socket. */
-static int kernel_source(const union tp_addr *dst, union tp_addr *src)
-{
-	socklen_t len = sizeof(*src);
-	union tp_addr d = *dst;
-	int fd, ret = 0;
-
-	if (d.sa.sa_family == AF_INET6)
-		d.sin6.sin6_port = htons(9);
-	else
-		d.sin.sin_port = htons(9);
-	fd = socket(d.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, &d.sa,
-		    d.sa.sa_family == AF_INET6 ? sizeof(d.sin6) :
-						 sizeof(d.sin)) ||
-	    getsockname(fd, &src->sa, &len))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int source_for(const union tp_addr *dst, union tp_addr *src)
-{
-	static struct local_entry cache[LOCAL_CACHE];
-	union tp_addr key = *dst;
-	struct local_entry *e;
-	uint32_t h = 2166136261u;
-	const uint8_t *p = (const uint8_t *)&key;
-	int ret;
-
-	if (key.sa.sa_family == AF_INET6)
-		key.sin6.sin6_port = 0;
-	else
-		key.sin.sin_port = 0;
-	for (size_t i = 0; i < sizeof(key); i++)
-		h = (h ^ p[i]) * 16777619u;
-	e = &cache[h % LOCAL_CACHE];
-	if (e->at_ms && ev_now_ms() - e->at_ms < LOCAL_TTL_MS &&
-	    !memcmp(&e->dst, &key, sizeof(key))) {
-		*src = e->src;
-		return 0;
-	}
-	ret = kernel_source(&key, src);
-	if (ret)
-		return ret;
-	e->dst = key;
-	e->src = *src;
-	e->at_ms = ev_now_ms() ?: 1;
-	return 0;
-}
-
-int route_local(const struct sip_peer *dst, char *host, size_t size,
-		uint16_t *port)
-{
-	const struct cfg_listen *l =
-		listener(dst->proto, dst->addr.sa.sa_family);
-	union tp_addr src;
-	char ip[INET6_ADDRSTRLEN];
-
-	if (!l)
-		return -EHOSTUNREACH;
-	*port = tp_addr_port((const union tp_addr *)&l->addr);
-	if (!wildcard((const union tp_addr *)&l->addr))
-		src = *(const union tp_addr *)&l->addr;
-	else if (source_for(&dst->addr, &src))
-		return -EHOSTUNREACH;
-	tp_addr_ip(&src, ip, sizeof(ip));
-	snprintf(host, size, src.sa.sa_family == AF_INET6 ? "[%s]" : "%s", ip);
-	return 0;
-}
-
 void route_loop_hash(const struct sip_msg *m, char out[9])
 {
 	struct sip_str parts[] = { m->ruri_s, m->to.tag, m->from.tag,
@@ -580,7 +471,7 @@ int route_push_via(struct sip_msg *m, const struct sip_peer *dst,
 	char host[INET6_ADDRSTRLEN + 2], via[256];
 	uint16_t port;
 
-	if (route_local(dst, host, sizeof(host), &port))
+	if (tp_sent_by(px.cfg, dst, host, sizeof(host), &port))
 		return -EHOSTUNREACH;
 	snprintf(via, sizeof(via), "SIP/2.0/%s %s:%u;branch=%s",
 		 tp_names[dst->proto], host, port, branch);
@@ -595,7 +486,7 @@ static int rr_value(const struct sip_msg *m, const struct sip_peer *p,
 	char host[INET6_ADDRSTRLEN + 2], tok[17];
 	uint16_t port;
 
-	if (route_local(p, host, sizeof(host), &port))
+	if (tp_sent_by(px.cfg, p, host, sizeof(host), &port))
 		return -EHOSTUNREACH;
 	route_rr_token(m->call_id, tok);
 	snprintf(buf, size, "<sip:%s:%u%s;lr;sfp=%s>", host, port,

@@ -108,6 +108,22 @@ void tp_set_limits(uint32_t idle_s, uint32_t max_conns);
  */
 int tp_send(const struct sip_peer *peer, const void *buf, size_t len);
 
+/**
+ * tp_sent_by() - our address and port as @dst sees them (sentby.c)
+ * @cfg: the listen addresses
+ * @dst: where a message goes: its proto and address
+ * @host: "192.0.2.1" or "[2001:db8::1]", for a Via or a Record-Route
+ * @size: its size
+ * @port: the listener's port
+ *
+ * The listener of @dst's transport and family (else any of the family);
+ * a wildcard one stands for the source the route to @dst picks.
+ *
+ * Return: 0, -EAFNOSUPPORT (no listener of the family), -EHOSTUNREACH.
+ */
+int tp_sent_by(const struct config *cfg, const struct sip_peer *dst,
+	       char *host, size_t size, uint16_t *port);
+
 /* "192.0.2.1", "2001:db8::1" (no brackets, as Via received wants) */
 const char *tp_addr_ip(const union tp_addr *a, char *buf, size_t size);
 uint16_t tp_addr_port(const union tp_addr *a);
