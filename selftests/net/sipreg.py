@@ -48,6 +48,21 @@ def auth_params(value):
                        value[7:])}
 
 
+def take_message(buf):
+    """A whole message off a stream, by Content-Length: (msg, rest), with
+    msg None while it is incomplete. Shared with siptls.py."""
+    buf = buf.lstrip(b"\r\n")
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        return None, buf
+    m = re.search(rb"\r\n(?:content-length|l)[ \t]*:[ \t]*(\d+)",
+                  buf[:end], re.I)
+    total = end + 4 + (int(m.group(1)) if m else 0)
+    if len(buf) < total:
+        return None, buf
+    return buf[:total].decode(errors="replace"), buf[total:]
+
+
 class Conn:
     def __init__(self, args):
         self.tcp = args.tcp
@@ -92,18 +107,8 @@ class Conn:
                 return data.decode(errors="replace")
 
     def frame(self):
-        """A whole message off the TCP stream, by Content-Length."""
-        self.buf = self.buf.lstrip(b"\r\n")
-        end = self.buf.find(b"\r\n\r\n")
-        if end < 0:
-            return None
-        m = re.search(rb"\r\n(?:content-length|l)[ \t]*:[ \t]*(\d+)",
-                      self.buf[:end], re.I)
-        total = end + 4 + (int(m.group(1)) if m else 0)
-        if len(self.buf) < total:
-            return None
-        msg, self.buf = self.buf[:total], self.buf[total:]
-        return msg.decode(errors="replace")
+        msg, self.buf = take_message(self.buf)
+        return msg
 
 
 def headers(msg, name):

@@ -19,7 +19,6 @@
 # Exit 0 when what happened is what the mode expects, 1 otherwise.
 
 import argparse
-import hashlib
 import os
 import re
 import socket
@@ -27,6 +26,8 @@ import ssl
 import sys
 import time
 import warnings
+
+from sipreg import auth_params, h, headers, take_message
 
 # TLS 1.1 is deprecated: that is what the test shows sipfpd knows
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -87,17 +88,8 @@ class Conn:
             self.buf += data
 
     def frame(self):
-        self.buf = self.buf.lstrip(b"\r\n")
-        end = self.buf.find(b"\r\n\r\n")
-        if end < 0:
-            return None
-        m = re.search(rb"\r\n(?:content-length|l)[ \t]*:[ \t]*(\d+)",
-                      self.buf[:end], re.I)
-        total = end + 4 + (int(m.group(1)) if m else 0)
-        if len(self.buf) < total:
-            return None
-        msg, self.buf = self.buf[:total], self.buf[total:]
-        return msg.decode(errors="replace")
+        msg, self.buf = take_message(self.buf)
+        return msg
 
 
 def connect(a):
@@ -105,15 +97,6 @@ def connect(a):
     raw = socket.create_connection((host, int(port)), timeout=3,
                                    source_address=(a.local, 0))
     return Conn(client_ctx(a).wrap_socket(raw, server_hostname=a.name))
-
-
-def headers(msg, name):
-    out = []
-    for line in msg.split("\r\n\r\n")[0].split("\r\n")[1:]:
-        k, _, v = line.partition(":")
-        if k.strip().lower() == name.lower():
-            out.append(v.strip())
-    return out
 
 
 def first(msg):
@@ -136,19 +119,13 @@ def branch():
 
 
 def digest(a, challenge, method, uri):
-    p = {k.lower(): v1 or v2 for k, v1, v2 in
-         re.findall(r'([\w-]+)\s*=\s*(?:"([^"]*)"|([^\s,]+))',
-                    challenge[7:])}
+    p = auth_params(challenge)
     alg = p.get("algorithm", "MD5").upper()
-    hname = {"MD5": "md5", "SHA-256": "sha256"}[alg]
-
-    def h(s):
-        return hashlib.new(hname, s.encode()).hexdigest()
-
-    ha1 = h("%s:%s:%s" % (a.user, p["realm"], a.password))
-    ha2 = h("%s:%s" % (method, uri))
+    ha1 = h(alg, "%s:%s:%s" % (a.user, p["realm"], a.password))
+    ha2 = h(alg, "%s:%s" % (method, uri))
     cnonce = os.urandom(8).hex()
-    resp = h("%s:%s:00000001:%s:auth:%s" % (ha1, p["nonce"], cnonce, ha2))
+    resp = h(alg, "%s:%s:00000001:%s:auth:%s" % (ha1, p["nonce"], cnonce,
+                                                  ha2))
     out = ('Digest username="%s", realm="%s", nonce="%s", uri="%s", '
            'response="%s", algorithm=%s, qop=auth, nc=00000001, '
            'cnonce="%s"' % (a.user, p["realm"], p["nonce"], uri, resp, alg,
