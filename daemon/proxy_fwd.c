@@ -186,11 +186,13 @@ void fwd_start(struct txn *st, struct sip_msg *m, const struct sip_peer *in,
 	       struct target *t, unsigned int n, bool rr)
 {
 	struct pctx *p = calloc(1, sizeof(*p));
-	ssize_t len;
+	ssize_t len = sip_msg_write(m, out, sizeof(out));
 
-	if (p)
-		p->req = malloc(TP_MAX_MSG);
-	len = p && p->req ? sip_msg_write(m, p->req, TP_MAX_MSG) : -ENOMEM;
+	/* its own size: a 64 KiB buffer per call costs page faults */
+	if (p && len > 0 && (p->req = malloc(len)))
+		memcpy(p->req, out, len);
+	else
+		len = len < 0 ? len : -ENOMEM;
 	if (len < 0) {
 		if (p)
 			free(p->req);
