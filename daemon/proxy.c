@@ -556,7 +556,7 @@ int proxy_init(const struct config *cfg)
 	int ret;
 
 	px.cfg = cfg;
-	if (state_dir() || rr_key() || open_location() || set_auth(cfg) ||
+	if (state_dir() || rr_key() || route_rr_init() || open_location() || set_auth(cfg) ||
 	    set_registrar(cfg) || keepalive_init(px.loc, cfg))
 		return -1;
 	ret = txn_table_new(&px.tt, &tc, &ops, NULL);
@@ -581,6 +581,7 @@ void proxy_exit(void)
 {
 	ev_timer_del(&px.expire_timer);
 	txn_table_free(px.tt);
+	route_rr_exit();
 	keepalive_exit();
 	registrar_free(px.reg);
 	loc_close(px.loc);

@@ -75,6 +75,7 @@ struct proxy {
 	struct digest_ctx *digest;
 	struct ev_timer expire_timer;
 	uint8_t rr_key[32]; /* keys the Record-Route dialog token */
+	struct evp_mac_ctx_st *rr_mac; /* HMAC-SHA256 keyed with rr_key */
 	const struct sip_peer *resp_src; /* of the response being handled */
 };
 
@@ -93,6 +94,10 @@ int route_targets(const struct sip_msg *m, struct target **out,
 		  unsigned int *n, bool *trunk);
 void targets_free(struct target *t, unsigned int n);
 
+/* The keyed MAC behind route_rr_token(): 0, or -1 logged. */
+int route_rr_init(void);
+void route_rr_exit(void);
+
 /* The [routes] entry for @m's Request-URI user, or NULL. */
 const struct cfg_route *route_prefix(const struct sip_msg *m);
 
@@ -105,8 +110,8 @@ void route_loop_hash(const struct sip_msg *m, char out[9]);
 /* §16.3 step 4: a Via of ours with this request's loop hash. */
 bool route_is_loop(const struct sip_msg *m);
 
-/* The Record-Route dialog token of a Call-ID: 16 hex digits. */
-void route_rr_token(struct sip_str call_id, char out[17]);
+/* The Record-Route dialog token of a Call-ID, 16 hex digits: 0 or -EIO. */
+int route_rr_token(struct sip_str call_id, char out[17]);
 
 /*
  * §16.4: pop the Route entries that are ours (and undo a strict router's

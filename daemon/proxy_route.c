@@ -9,7 +9,8 @@
 #include <errno.h>
 #include <netdb.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,7 +340,9 @@ void route_loop_hash(const struct sip_msg *m, char out[9])
 	while (sip_token_next(m, SIP_H_PROXY_REQUIRE, &it, &tok) == 1)
 		for (uint32_t k = 0; k < tok.len; k++)
 			h = (h ^ (uint8_t)tok.s[k]) * 16777619u;
-	snprintf(out, 9, "%08x", h);
+	for (int i = 7; i >= 0; i--, h >>= 4)
+		out[i] = "0123456789abcdef"[h & 15];
+	out[8] = '\0';
 }
 
 bool route_is_loop(const struct sip_msg *m)
@@ -365,15 +368,51 @@ bool route_is_loop(const struct sip_msg *m)
 	return false;
 }
 
-void route_rr_token(struct sip_str call_id, char out[17])
+int route_rr_init(void)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+						 "SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 
-	HMAC(EVP_sha256(), px.rr_key, sizeof(px.rr_key),
-	     (const unsigned char *)call_id.s, call_id.len, md, &len);
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	/* keyed once: a token then costs no fetch and no allocation */
+	px.rr_mac = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	EVP_MAC_free(mac);
+	if (!px.rr_mac || !EVP_MAC_init(px.rr_mac, px.rr_key,
+					sizeof(px.rr_key), params)) {
+		log_warnx("Record-Route key: HMAC-SHA256 unavailable");
+		route_rr_exit();
+		return -1;
+	}
+	return 0;
+}
+
+void route_rr_exit(void)
+{
+	EVP_MAC_CTX_free(px.rr_mac);
+	px.rr_mac = NULL;
+}
+
+int route_rr_token(struct sip_str call_id, char out[17])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	size_t len = 0;
+
+	/* a NULL key reuses the one set by route_rr_init() */
+	if (!EVP_MAC_init(px.rr_mac, NULL, 0, NULL) ||
+	    !EVP_MAC_update(px.rr_mac, (const unsigned char *)call_id.s,
+			    call_id.len) ||
+	    !EVP_MAC_final(px.rr_mac, md, &len, sizeof(md)) || len < 8)
+		return -EIO;
+	for (int i = 0; i < 8; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[16] = '\0';
+	return 0;
 }
 
 static bool token_ok(const struct sip_uri *u, struct sip_str call_id)
@@ -381,9 +420,9 @@ static bool token_ok(const struct sip_uri *u, struct sip_str call_id)
 	struct sip_str v;
 	char tok[17];
 
-	if (!sip_uri_param(u, "sfp", &v) || v.len != 16)
+	if (!sip_uri_param(u, "sfp", &v) || v.len != 16 ||
+	    route_rr_token(call_id, tok))
 		return false;
-	route_rr_token(call_id, tok);
 	return !strncmp(v.s, tok, 16);
 }
 
@@ -486,9 +525,9 @@ static int rr_value(const struct sip_msg *m, const struct sip_peer *p,
 	char host[INET6_ADDRSTRLEN + 2], tok[17];
 	uint16_t port;
 
-	if (tp_sent_by(px.cfg, p, host, sizeof(host), &port))
+	if (tp_sent_by(px.cfg, p, host, sizeof(host), &port) ||
+	    route_rr_token(m->call_id, tok))
 		return -EHOSTUNREACH;
-	route_rr_token(m->call_id, tok);
 	snprintf(buf, size, "<sip:%s:%u%s;lr;sfp=%s>", host, port,
 		 tparam[p->proto], tok);
 	return 0;
