@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fast-path façade: picks one backend at start-up and routes every
+ * flow call to it, so the session layer never knows which path carries
+ * its media.  Flows are allocated here; a backend keeps its own state
+ * in @priv.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fastpath.h"
+#include "log.h"
+
+static const struct fp_backend *backend;
+static fp_event_fn event_cb;
+
+static const char *const fp_cfg_names[] = {
+	[CFG_FP_AUTO] = "auto",
+	[CFG_FP_KMOD] = "kmod",
+	[CFG_FP_XDP] = "xdp",
+	[CFG_FP_RELAY] = "relay",
+};
+
+/*
+ * `auto`, best first.  The kmod and XDP backends go in front of the
+ * relay when they exist; the first whose init() succeeds is used.
+ */
+static const struct fp_backend *const fp_auto_order[] = {
+	&fp_relay,
+};
+
+static int start(const struct fp_backend *be, const struct config *cfg)
+{
+	int ret = be->init ? be->init(cfg) : 0;
+
+	if (ret)
+		return ret;
+	backend = be;
+	log_info("fast path: %s", be->name);
+	return 0;
+}
+
+static int start_auto(const struct config *cfg)
+{
+	size_t n = sizeof(fp_auto_order) / sizeof(fp_auto_order[0]);
+	int ret = -ENOENT;
+
+	for (size_t i = 0; i < n; i++) {
+		ret = start(fp_auto_order[i], cfg);
+		if (!ret)
+			return 0;
+		log_info("fast path %s unavailable: %s", fp_auto_order[i]->name,
+			 strerror(-ret));
+	}
+	return ret;
+}
+
+int fp_init(const struct config *cfg, fp_event_fn cb)
+{
+	int ret;
+
+	event_cb = cb;
+	switch (cfg->fastpath) {
+	case CFG_FP_AUTO:
+		ret = start_auto(cfg);
+		break;
+	case CFG_FP_RELAY:
+		ret = start(&fp_relay, cfg);
+		break;
+	case CFG_FP_KMOD:
+		log_warnx("fastpath = kmod: this sipfpd has no kernel module "
+			  "backend (sipfp.ko support is not built in)");
+		return -EOPNOTSUPP;
+	case CFG_FP_XDP:
+		log_warnx("fastpath = xdp: this sipfpd has no XDP backend "
+			  "(sipfp_xdp.bpf.o support is not built in)");
+		return -EOPNOTSUPP;
+	default:
+		log_warnx("fastpath: unknown value %u", cfg->fastpath);
+		return -EINVAL;
+	}
+	if (ret)
+		log_warnx("fastpath = %s: %s", fp_cfg_names[cfg->fastpath],
+			  strerror(-ret));
+	return ret;
+}
+
+/* Flows still alive are let go of by the backend, which clears their @be. */
+void fp_exit(void)
+{
+	if (backend && backend->exit)
+		backend->exit();
+	backend = NULL;
+	event_cb = NULL;
+}
+
+const char *fp_name(void)
+{
+	return backend ? backend->name : "none";
+}
+
+void fp_event(struct fp_flow *f, enum fp_event ev, const union tp_addr *addr)
+{
+	if (event_cb)
+		event_cb(f, ev, addr, f->user);
+}
+
+static bool spec_ok(const struct fp_flow_spec *spec)
+{
+	return spec->fd >= 0 && spec->out_fd >= 0 &&
+	       spec->src_mode <= FP_SRC_LATCH && spec->dscp <= 63;
+}
+
+struct fp_flow *fp_flow_add(const struct fp_flow_spec *spec, void *user)
+{
+	struct fp_flow *f;
+	int ret;
+
+	if (!backend) {
+		errno = ENODEV;
+		return NULL;
+	}
+	if (!spec_ok(spec)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->spec = *spec;
+	f->user = user;
+	f->be = backend;
+	ret = backend->add(f);
+	if (ret) {
+		free(f);
+		errno = -ret;
+		return NULL;
+	}
+	return f;
+}
+
+int fp_flow_update(struct fp_flow *f, const struct fp_flow_spec *spec)
+{
+	struct fp_flow_spec old = f->spec;
+	int ret;
+
+	if (!f->be)
+		return -ENODEV;
+	if (!spec_ok(spec))
+		return -EINVAL;
+	f->spec = *spec;
+	ret = f->be->update(f, &old);
+	/* a backend that refuses leaves the flow as it was */
+	if (ret)
+		f->spec = old;
+	return ret;
+}
+
+void fp_flow_del(struct fp_flow *f)
+{
+	if (!f)
+		return;
+	/* after fp_exit() the backend has let go of it (@be NULL) */
+	if (f->be)
+		f->be->del(f);
+	free(f);
+}
+
+int fp_flow_counters(struct fp_flow *f, struct fp_counters *c)
+{
+	if (!f->be)
+		return -ENODEV;
+	return f->be->counters(f, c);
+}
