@@ -41,6 +41,22 @@ struct cfg_net {
 
 #define CFG_MAX_TRUSTED 64
 
+/*
+ * [media] interfaces: "internal=192.0.2.1 external=198.51.100.1/203.0.113.7"
+ * names an address the relay binds, and what SDP says instead when the
+ * box sits behind 1:1 NAT.  A name may appear twice, once per family.
+ */
+#define CFG_MAX_MEDIA_IFS 16
+#define CFG_MEDIA_IF_NAME 32
+
+struct cfg_media_if {
+	char name[CFG_MEDIA_IF_NAME];
+	struct sockaddr_storage local; /* port 0 */
+	struct sockaddr_storage advertised; /* family 0: @local */
+};
+
+enum cfg_fastpath { CFG_FP_AUTO, CFG_FP_KMOD, CFG_FP_XDP, CFG_FP_RELAY };
+
 /* [routes]: "+44 = sip:trunk.example.net;transport=udp" */
 struct cfg_route {
 	char *prefix; /* "+44", or "*" for any number */
@@ -95,6 +111,19 @@ struct config {
 	/* [routes], in file order */
 	struct cfg_route *routes;
 	unsigned int nroutes;
+
+	/* [media] */
+	bool media_anchor; /* rewrite SDP so media flows through the box */
+	uint8_t fastpath; /* enum cfg_fastpath */
+	/* none: the address each peer reaches us at (as for Via) */
+	struct cfg_media_if media_ifs[CFG_MAX_MEDIA_IFS];
+	unsigned int nmedia_ifs;
+	uint16_t port_min, port_max; /* relay ports, an even-odd pair each */
+	uint32_t port_quarantine; /* seconds a released port stays unused */
+	uint32_t media_timeout; /* seconds without a packet either way; 0 off */
+	uint32_t latch_window; /* seconds after the answer a peer may latch */
+	uint32_t max_sessions;
+	uint8_t dscp; /* of relayed packets, 0..63 */
 };
 
 /**
