@@ -77,7 +77,7 @@ static int kernel_source(const union tp_addr *dst, union tp_addr *src)
 	return ret;
 }
 
-static int source_for(const union tp_addr *dst, union tp_addr *src)
+int tp_source_for(const union tp_addr *dst, union tp_addr *src)
 {
 	union tp_addr key = *dst;
 	const uint8_t *p = (const uint8_t *)&key;
@@ -121,7 +121,7 @@ int tp_sent_by(const struct config *cfg, const struct sip_peer *dst,
 	*port = ntohs(la->sa.sa_family == AF_INET6 ? la->sin6.sin6_port :
 						      la->sin.sin_port);
 	src = *la;
-	if (wildcard(la) && source_for(&dst->addr, &src))
+	if (wildcard(la) && tp_source_for(&dst->addr, &src))
 		return -EHOSTUNREACH;
 	/* by hand: transport.c's printers would pull it into unit tests */
 	if (src.sa.sa_family == AF_INET6) {

@@ -124,6 +124,12 @@ int tp_send(const struct sip_peer *peer, const void *buf, size_t len);
 int tp_sent_by(const struct config *cfg, const struct sip_peer *dst,
 	       char *host, size_t size, uint16_t *port);
 
+/*
+ * The source address the kernel's route to @dst picks (port 0), cached a
+ * minute (sentby.c): 0, or -errno (no route).
+ */
+int tp_source_for(const union tp_addr *dst, union tp_addr *src);
+
 /* "192.0.2.1", "2001:db8::1" (no brackets, as Via received wants) */
 const char *tp_addr_ip(const union tp_addr *a, char *buf, size_t size);
 uint16_t tp_addr_port(const union tp_addr *a);
