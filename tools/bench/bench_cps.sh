@@ -314,6 +314,9 @@ run_dir = $TMP_DIR/run
 listen = udp:$PX_L:5060 udp:$PX_R:5060
 domain = $DOMAIN
 rate_limit = 0
+; a call holds ~100 transaction-seconds (sipfpd.conf): room for 40 000/s,
+; the memory (~4 GB at most) Kamailio gets as shared memory (-m)
+max_transactions = $((KAM_SHM_MB * 1000))
 [auth]
 users_file = $TMP_DIR/users
 realm = $DOMAIN
