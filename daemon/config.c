@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_media.h"
 #include "digest.h"
 #include "sip/uri.h"
 
@@ -117,6 +118,16 @@ static int set_uint(struct parse *p, const struct key *k, const char *v)
 			    k->name, k->min, k->max);
 	*(uint32_t *)field(p, k) = n;
 	return 1;
+}
+
+/* [media] keys that are more than a 32-bit number: config_media.c */
+static int set_media(struct parse *p, const struct key *k, const char *v)
+{
+	char msg[256];
+
+	if (!config_media_set(p->cfg, k->name, v, msg, sizeof(msg)))
+		return 1;
+	return fail(p, p->lineno, "%s", msg);
 }
 
 static int pick(const char *v, const char *const *names, int n)
@@ -465,6 +476,16 @@ static const struct key keys[] = {
 	NUM("registrar", "default_expires", default_expires, 1, 31536000),
 	NUM("nat", "keepalive_interval", keepalive_interval, 0, 3600),
 	{ "nat", "keepalive_method", set_ka, F(keepalive_method), 0, 0, false },
+	{ "media", "anchor", set_bool, F(media_anchor), 0, 0, false },
+	{ "media", "fastpath", set_media, 0, 0, 0, false },
+	{ "media", "interfaces", set_media, 0, 0, 0, true },
+	{ "media", "port_min", set_media, 0, 0, 0, false },
+	{ "media", "port_max", set_media, 0, 0, 0, false },
+	NUM("media", "port_quarantine", port_quarantine, 0, 3600),
+	NUM("media", "media_timeout", media_timeout, 0, 86400),
+	NUM("media", "latch_window", latch_window, 0, 300),
+	NUM("media", "max_sessions", max_sessions, 1, 1000000),
+	{ "media", "dscp", set_media, 0, 0, 0, false },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -626,6 +647,7 @@ static void defaults(struct config *c)
 	c->default_expires = 3600;
 	c->keepalive_interval = 30;
 	c->keepalive_method = KA_OPTIONS;
+	config_media_defaults(c);
 }
 
 static int seen_line(struct parse *p, const char *name)
@@ -675,6 +697,10 @@ static void check(struct parse *p)
 			     later(p, "min_expires", "max_expires"),
 		     "default_expires (%u) is outside min_expires..max_expires (%u..%u)",
 		     c->default_expires, c->min_expires, c->max_expires);
+	if (c->port_min > c->port_max)
+		fail(p, later(p, "port_min", "port_max"),
+		     "port_min (%u) is more than port_max (%u)", c->port_min,
+		     c->port_max);
 	if (p->tls_line && (!*c->tls_cert || !*c->tls_key))
 		fail(p, p->tls_line,
 		     "a tls listen address needs [tls] cert and key");

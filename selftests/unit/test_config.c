@@ -17,6 +17,7 @@
 #include "tutil.h"
 
 #include "config.h"
+#include "config_media.h"
 #include "digest.h"
 
 static char path[64];
@@ -82,6 +83,40 @@ static void expect_listen(unsigned int i, enum tp_proto proto, const char *ip,
 	CU_ASSERT_STRING_EQUAL(buf, ip);
 }
 
+static void addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	const void *a = ss->ss_family == AF_INET6 ?
+				(const void *)&((const struct sockaddr_in6 *)ss)
+					->sin6_addr :
+				(const void *)&((const struct sockaddr_in *)ss)
+					->sin_addr;
+
+	CU_ASSERT(ss->ss_family == AF_INET || ss->ss_family == AF_INET6);
+	inet_ntop(ss->ss_family, a, buf, len);
+	/* the port is the relay's to choose */
+	CU_ASSERT_EQUAL(((const struct sockaddr_in *)ss)->sin_port, 0);
+}
+
+/* media_ifs[@i]: @name, @local, @adv (NULL: none) */
+static void expect_media_if(unsigned int i, const char *name, const char *local,
+			    const char *adv)
+{
+	const struct cfg_media_if *m = &cfg.media_ifs[i];
+	char buf[INET6_ADDRSTRLEN];
+
+	CU_ASSERT_EQUAL_FATAL(i < cfg.nmedia_ifs, 1);
+	CU_ASSERT_STRING_EQUAL(m->name, name);
+	addr_str(&m->local, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, local);
+	if (!adv) {
+		CU_ASSERT_EQUAL(m->advertised.ss_family, 0);
+		return;
+	}
+	CU_ASSERT_EQUAL(m->advertised.ss_family, m->local.ss_family);
+	addr_str(&m->advertised, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, adv);
+}
+
 static void check_defaults(const struct config *c)
 {
 	char host[256];
@@ -116,6 +151,16 @@ static void check_defaults(const struct config *c)
 	CU_ASSERT_EQUAL(c->keepalive_interval, 30);
 	CU_ASSERT_EQUAL(c->keepalive_method, KA_OPTIONS);
 	CU_ASSERT_EQUAL(c->nroutes, 0);
+	CU_ASSERT_EQUAL(c->media_anchor, true);
+	CU_ASSERT_EQUAL(c->fastpath, CFG_FP_AUTO);
+	CU_ASSERT_EQUAL(c->nmedia_ifs, 0);
+	CU_ASSERT_EQUAL(c->port_min, 30000);
+	CU_ASSERT_EQUAL(c->port_max, 39999);
+	CU_ASSERT_EQUAL(c->port_quarantine, 5);
+	CU_ASSERT_EQUAL(c->media_timeout, 60);
+	CU_ASSERT_EQUAL(c->latch_window, 10);
+	CU_ASSERT_EQUAL(c->max_sessions, 10000);
+	CU_ASSERT_EQUAL(c->dscp, 46);
 	/* the domain defaults to the host name, the realm to the domain */
 	CU_ASSERT_EQUAL_FATAL(gethostname(host, sizeof(host)), 0);
 	for (char *p = host; *p; p++)
@@ -174,6 +219,18 @@ static const char full[] =
 	"[nat]\n"
 	"keepalive_interval = 0\n"
 	"keepalive_method = crlf\n"
+	"[media]\n"
+	"anchor = no\n"
+	"fastpath = XDP\n"
+	"interfaces = in=192.0.2.1 in=[2001:db8::1]\n"
+	"  out=198.51.100.1/203.0.113.7 v6-out_2=2001:db8:1::1/[2001:db8:2::2]\n"
+	"port_min = 1024\n"
+	"port_max = 65535\n"
+	"port_quarantine = 0\n"
+	"media_timeout = 0\n"
+	"latch_window = 300\n"
+	"max_sessions = 1\n"
+	"dscp = 0\n"
 	"[routes]\n"
 	"+44 = sip:trunk.example.net:5060;transport=udp\n"
 	"0049 = sip:[2001:db8::9];transport=tcp ; comment\n"
@@ -219,6 +276,20 @@ static void test_every_key(void)
 	CU_ASSERT_EQUAL(cfg.default_expires, 120);
 	CU_ASSERT_EQUAL(cfg.keepalive_interval, 0);
 	CU_ASSERT_EQUAL(cfg.keepalive_method, KA_CRLF);
+	CU_ASSERT_EQUAL(cfg.media_anchor, false);
+	CU_ASSERT_EQUAL(cfg.fastpath, CFG_FP_XDP);
+	CU_ASSERT_EQUAL(cfg.nmedia_ifs, 4);
+	expect_media_if(0, "in", "192.0.2.1", NULL);
+	expect_media_if(1, "in", "2001:db8::1", NULL);
+	expect_media_if(2, "out", "198.51.100.1", "203.0.113.7");
+	expect_media_if(3, "v6-out_2", "2001:db8:1::1", "2001:db8:2::2");
+	CU_ASSERT_EQUAL(cfg.port_min, 1024);
+	CU_ASSERT_EQUAL(cfg.port_max, 65535);
+	CU_ASSERT_EQUAL(cfg.port_quarantine, 0);
+	CU_ASSERT_EQUAL(cfg.media_timeout, 0);
+	CU_ASSERT_EQUAL(cfg.latch_window, 300);
+	CU_ASSERT_EQUAL(cfg.max_sessions, 1);
+	CU_ASSERT_EQUAL(cfg.dscp, 0);
 	CU_ASSERT_EQUAL_FATAL(cfg.nroutes, 3);
 	CU_ASSERT_STRING_EQUAL(cfg.routes[0].prefix, "+44");
 	CU_ASSERT_STRING_EQUAL(cfg.routes[0].next_hop,
@@ -259,9 +330,10 @@ static void test_values(void)
 	CU_ASSERT_STRING_EQUAL(cfg.user, "");
 	CU_ASSERT_EQUAL(cfg.auth_algs, DIGEST_ALGS_DEFAULT);
 	config_free(&cfg);
-	CU_ASSERT_EQUAL_FATAL(load("[auth]\ntrusted = 192.0.2.10 198.51.100.0/23\n"
-				   " 2001:db8:5::/48\n"),
-			      0);
+	CU_ASSERT_EQUAL_FATAL(
+		load("[auth]\ntrusted = 192.0.2.10 198.51.100.0/23\n"
+		     " 2001:db8:5::/48\n"),
+		0);
 	CU_ASSERT_EQUAL(cfg.ntrusted, 3);
 	CU_ASSERT(trusted("192.0.2.10"));
 	CU_ASSERT(!trusted("192.0.2.11"));
@@ -270,8 +342,8 @@ static void test_values(void)
 	CU_ASSERT(trusted("2001:db8:5:ffff::1"));
 	CU_ASSERT(!trusted("2001:db8:6::1"));
 	config_free(&cfg);
-	CU_ASSERT_EQUAL_FATAL(load("[auth]\ntrusted = 198.51.100.128/25 ::/0\n"),
-			      0);
+	CU_ASSERT_EQUAL_FATAL(
+		load("[auth]\ntrusted = 198.51.100.128/25 ::/0\n"), 0);
 	CU_ASSERT(trusted("2001:db8:6::1"));
 	CU_ASSERT(!trusted("198.51.100.127"));
 	CU_ASSERT(trusted("198.51.100.128"));
@@ -279,8 +351,8 @@ static void test_values(void)
 	/* a list line replaces the default; a continuation adds */
 	CU_ASSERT_EQUAL_FATAL(load("[auth]\nalgorithms = MD5\n sha-512-256\n"),
 			      0);
-	CU_ASSERT_EQUAL(cfg.auth_algs, DIGEST_ALG(DIGEST_MD5) |
-					       DIGEST_ALG(DIGEST_SHA512_256));
+	CU_ASSERT_EQUAL(cfg.auth_algs,
+			DIGEST_ALG(DIGEST_MD5) | DIGEST_ALG(DIGEST_SHA512_256));
 	config_free(&cfg);
 	/* bounds are inclusive */
 	CU_ASSERT_EQUAL_FATAL(load("[sip]\nmax_forwards = 255\nt1_ms = 1\n"),
@@ -403,6 +475,156 @@ static void test_route_errors(void)
 		"bad next hop 'sip:bob@a.example' for 1 (expected sip:host[:port][;params])");
 }
 
+static void test_media_values(void)
+{
+	const struct cfg_media_if *m;
+
+	/* a later line adds interfaces; a name takes one address per family */
+	CU_ASSERT_EQUAL_FATAL(load("[media]\ninterfaces = a=127.0.0.1\n"
+				   "fastpath = relay\nanchor = on\n"
+				   "interfaces = b=::1 a=::1/2001:db8::7\n"),
+			      0);
+	CU_ASSERT_EQUAL(cfg.fastpath, CFG_FP_RELAY);
+	CU_ASSERT_EQUAL(cfg.media_anchor, true);
+	CU_ASSERT_EQUAL_FATAL(cfg.nmedia_ifs, 3);
+	expect_media_if(0, "a", "127.0.0.1", NULL);
+	expect_media_if(1, "b", "::1", NULL);
+	expect_media_if(2, "a", "::1", "2001:db8::7");
+	CU_ASSERT_PTR_EQUAL(config_media_if(&cfg, "a", AF_INET6),
+			    &cfg.media_ifs[2]);
+	CU_ASSERT_PTR_EQUAL(config_media_if(&cfg, "a", AF_UNSPEC),
+			    &cfg.media_ifs[0]);
+	CU_ASSERT_PTR_NULL(config_media_if(&cfg, "b", AF_INET));
+	CU_ASSERT_PTR_NULL(config_media_if(&cfg, "c", AF_UNSPEC));
+	m = config_media_if(&cfg, "b", AF_INET6);
+	CU_ASSERT_PTR_EQUAL(m, &cfg.media_ifs[1]);
+	config_free(&cfg);
+	CU_ASSERT_EQUAL_FATAL(load("[media]\nfastpath = kmod\n"), 0);
+	CU_ASSERT_EQUAL(cfg.fastpath, CFG_FP_KMOD);
+	CU_ASSERT_STRING_EQUAL(config_fastpath_name(cfg.fastpath), "kmod");
+	CU_ASSERT_STRING_EQUAL(config_fastpath_name(CFG_FP_AUTO), "auto");
+	config_free(&cfg);
+	/* the smallest range: one pair */
+	CU_ASSERT_EQUAL_FATAL(
+		load("[media]\nport_min = 40000\nport_max = 40001\n"), 0);
+	CU_ASSERT_EQUAL(cfg.port_min, 40000);
+	CU_ASSERT_EQUAL(cfg.port_max, 40001);
+	config_free(&cfg);
+}
+
+static void test_media_errors(void)
+{
+	char text[1024];
+	int n;
+
+	expect_err("[media]\nanchor = maybe\n", 2,
+		   "bad value 'maybe' for anchor (expected yes or no)");
+	expect_err(
+		"[media]\nfastpath = dpdk\n", 2,
+		"bad value 'dpdk' for fastpath (expected auto, kmod, xdp or relay)");
+	expect_err("[media]\nport_min = 1022\n", 2,
+		   "bad value '1022' for port_min (expected 1024 to 65535)");
+	expect_err("[media]\nport_max = 65537\n", 2,
+		   "bad value '65537' for port_max (expected 1024 to 65535)");
+	expect_err("[media]\nport_min = 30001\n", 2,
+		   "port_min (30001) is odd (expected an even port)");
+	expect_err("[media]\nport_max = 40000\n", 2,
+		   "port_max (40000) is even (expected an odd port)");
+	expect_err("[media]\nport_min = 40000\n", 2,
+		   "port_min (40000) is more than port_max (39999)");
+	expect_err("[media]\nport_min = 20000\nport_max = 10001\n", 3,
+		   "port_min (20000) is more than port_max (10001)");
+	expect_err("[media]\nport_max = 10001\n\nport_min = 20000\n", 4,
+		   "port_min (20000) is more than port_max (10001)");
+	expect_err("[media]\nport_max = 20001\nport_max = 20003\n", 3,
+		   "duplicate key 'port_max' in [media] (first set on line 2)");
+	expect_err("[media]\nport_quarantine = 3601\n", 2,
+		   "bad value '3601' for port_quarantine (expected 0 to 3600)");
+	expect_err("[media]\nmedia_timeout = -1\n", 2,
+		   "bad value '-1' for media_timeout (expected 0 to 86400)");
+	expect_err("[media]\nlatch_window = 301\n", 2,
+		   "bad value '301' for latch_window (expected 0 to 300)");
+	expect_err("[media]\nmax_sessions = 0\n", 2,
+		   "bad value '0' for max_sessions (expected 1 to 1000000)");
+	expect_err("[media]\ndscp = 64\n", 2,
+		   "bad value '64' for dscp (expected 0 to 63)");
+	expect_err("[media]\ndscp = ef\n", 2,
+		   "bad value 'ef' for dscp (expected 0 to 63)");
+	expect_err("[media]\nrtp_proxy = yes\n", 2,
+		   "unknown key 'rtp_proxy' in [media]");
+	n = snprintf(text, sizeof(text), "[media]\ninterfaces =");
+	for (int i = 0; i < CFG_MAX_MEDIA_IFS + 1; i++)
+		n += snprintf(text + n, sizeof(text) - n, "\n i%d=192.0.2.%d",
+			      i, i + 1);
+	snprintf(text + n, sizeof(text) - n, "\n");
+	expect_err(text, 3 + CFG_MAX_MEDIA_IFS, "more than 16 interfaces");
+}
+
+/* Each bad interfaces entry, with why. */
+static void test_media_if_errors(void)
+{
+	static const struct {
+		const char *item, *why;
+	} bad[] = {
+		{ "in", "expected NAME=ADDRESS[/ADVERTISED]" },
+		{ "=192.0.2.1",
+		  "a name is 1 to 31 letters, digits, '_' or '-'" },
+		{ "a.b=192.0.2.1",
+		  "a name is 1 to 31 letters, digits, '_' or '-'" },
+		{ "abcdefghijklmnopqrstuvwxyz012345=192.0.2.1",
+		  "a name is 1 to 31 letters, digits, '_' or '-'" },
+		{ "in=",
+		  "expected NAME=ADDRESS[/ADVERTISED], numeric addresses" },
+		{ "in=192.0.2.256",
+		  "expected NAME=ADDRESS[/ADVERTISED], numeric addresses" },
+		{ "in=media.example.net",
+		  "expected NAME=ADDRESS[/ADVERTISED], numeric addresses" },
+		{ "in=[192.0.2.1]",
+		  "expected NAME=ADDRESS[/ADVERTISED], numeric addresses" },
+		{ "in=[2001:db8::1",
+		  "expected NAME=ADDRESS[/ADVERTISED], numeric addresses" },
+		{ "in=192.0.2.1:5060",
+		  "expected NAME=ADDRESS[/ADVERTISED], numeric addresses" },
+		{ "in=192.0.2.1/",
+		  "expected NAME=ADDRESS[/ADVERTISED], numeric addresses" },
+		{ "in=192.0.2.1/24",
+		  "expected NAME=ADDRESS[/ADVERTISED], numeric addresses" },
+		{ "in=192.0.2.1/203.0.113.1/198.51.100.1",
+		  "expected NAME=ADDRESS[/ADVERTISED], numeric addresses" },
+		{ "in=0.0.0.0", "not a unicast address a peer can send to" },
+		{ "in=[::]", "not a unicast address a peer can send to" },
+		{ "in=224.0.0.1", "not a unicast address a peer can send to" },
+		{ "in=255.255.255.255",
+		  "not a unicast address a peer can send to" },
+		{ "in=ff02::1", "not a unicast address a peer can send to" },
+		{ "in=fe80::1", "not a unicast address a peer can send to" },
+		{ "in=::ffff:192.0.2.1",
+		  "not a unicast address a peer can send to" },
+		{ "in=192.0.2.1/0.0.0.0",
+		  "not a unicast address a peer can send to" },
+		{ "in=192.0.2.1/2001:db8::1",
+		  "the advertised address is of another family" },
+		{ "in=[2001:db8::1]/203.0.113.1",
+		  "the advertised address is of another family" },
+	};
+	char text[256], msg[512];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "[media]\ninterfaces = ok=192.0.2.9 %s\n",
+			 bad[i].item);
+		snprintf(msg, sizeof(msg), "bad interfaces entry '%s' (%s)",
+			 bad[i].item, bad[i].why);
+		expect_err(text, 2, msg);
+	}
+	expect_err("[media]\ninterfaces = in=192.0.2.1\n in=192.0.2.2\n", 3,
+		   "bad interfaces entry 'in=192.0.2.2' "
+		   "(the name already has an IPv4 address)");
+	expect_err("[media]\ninterfaces = in=::1 in=[2001:db8::1]\n", 2,
+		   "bad interfaces entry 'in=[2001:db8::1]' "
+		   "(the name already has an IPv6 address)");
+}
+
 static void test_missing_file(void)
 {
 	CU_ASSERT_EQUAL(config_load("/nonexistent/sipfpd.conf", &cfg, err,
@@ -420,7 +642,8 @@ static void test_missing_file(void)
 static void test_example_documents_defaults(void)
 {
 	static const char *const skip[] = { "domain", "realm",	 "cert",
-					    "key",    "ca_file", NULL };
+					    "key",    "ca_file", "interfaces",
+					    NULL };
 	FILE *f = fopen("daemon/sipfpd.conf", "r");
 	char text[16384], line[256], key[64];
 	size_t n = 0;
@@ -449,10 +672,10 @@ static void test_example_documents_defaults(void)
 	fclose(f);
 	CU_ASSERT_FATAL(n < sizeof(text));
 	/*
-	 * every key but domain, realm, cert, key and ca_file: no fixed
-	 * default
+	 * every key but domain, realm, cert, key, ca_file and interfaces:
+	 * no fixed default
 	 */
-	CU_ASSERT_EQUAL(keys, 27);
+	CU_ASSERT_EQUAL(keys, 36);
 	CU_ASSERT_EQUAL_FATAL(load(text), 0);
 	if (*err)
 		fprintf(stderr, "\n  %s\n", err);
@@ -473,6 +696,9 @@ int main(void)
 	CU_add_test(s, "errors name the line", test_errors);
 	CU_add_test(s, "listen and domain errors", test_list_errors);
 	CU_add_test(s, "route errors", test_route_errors);
+	CU_add_test(s, "media values", test_media_values);
+	CU_add_test(s, "media errors", test_media_errors);
+	CU_add_test(s, "media interfaces errors", test_media_if_errors);
 	CU_add_test(s, "missing file", test_missing_file);
 	CU_add_test(s, "example documents defaults",
 		    test_example_documents_defaults);
