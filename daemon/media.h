@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Media anchoring: every call's SDP is rewritten so its media flows
+ * through relay ports of ours, forwarded by the fast path (fastpath.h).
+ * The proxy calls in at four places: a request leaving on a branch, a
+ * response going back up, a final failure of an INVITE, and an ACK.
+ */
+#ifndef SIPFP_MEDIA_H
+#define SIPFP_MEDIA_H
+
+#include "config.h"
+#include "sip/msg.h"
+#include "transport.h"
+
+struct media_stats {
+	uint64_t sessions; /* alive now */
+	uint64_t started, ended;
+	uint64_t refused; /* over max_sessions */
+	uint64_t bad_sdp; /* offers or answers we could not parse */
+	uint64_t no_ports; /* streams refused for want of a relay port */
+	uint64_t timeouts; /* sessions ended by the media timeout */
+};
+
+extern struct media_stats media_stats;
+
+/* Ports and the fast path: 0, or -1 logged.  After tp_init(). */
+int media_init(const struct config *cfg);
+void media_configure(const struct config *cfg);
+/* Ends every session (reason=shutdown). */
+void media_exit(void);
+
+/**
+ * media_request() - a request about to leave on a branch
+ * @m: the request as it will be sent; its SDP body is rewritten
+ * @src: where it came from
+ * @dst: where it goes
+ *
+ * An INVITE, UPDATE, PRACK or ACK with SDP offers or answers; a BYE
+ * ends the call's session.
+ *
+ * Return: 0, or a SIP status to answer instead (488, 500, 503).
+ */
+int media_request(struct sip_msg *m, const struct sip_peer *src,
+		  const struct sip_peer *dst);
+
+/**
+ * media_response() - a response about to go back up
+ * @m: the response (our Via popped); its SDP body is rewritten
+ * @src: where it came from
+ * @nat: its sender is behind NAT (its Contact is not where it came from)
+ */
+void media_response(struct sip_msg *m, const struct sip_peer *src, bool nat);
+
+/* The INVITE @req (as forwarded) got final @status, or was cancelled. */
+void media_failed(const struct sip_msg *req, int status, bool cancelled);
+
+void media_stats_log(void);
+
+#endif
