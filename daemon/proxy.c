@@ -20,6 +20,7 @@
 #include "digest.h"
 #include "keepalive.h"
 #include "log.h"
+#include "media.h"
 #include "proxy.h"
 #include "proxy_int.h"
 #include "registrar.h"
@@ -330,7 +331,7 @@ static void do_cancel(struct sip_msg *m, const struct sip_peer *peer)
 }
 
 /* §16.11: an ACK for a 2xx goes end to end, with no transaction */
-static void forward_ack(struct sip_msg *m)
+static void forward_ack(struct sip_msg *m, const struct sip_peer *src)
 {
 	static char buf[TP_MAX_MSG];
 	char branch[PROXY_BRANCH_SIZE];
@@ -345,6 +346,8 @@ static void forward_ack(struct sip_msg *m)
 	for (uint32_t i = 0; i < m->via.branch.len; i++)
 		h = (h ^ (uint8_t)m->via.branch.s[i]) * 16777619u;
 	snprintf(branch, sizeof(branch), "%sack.%08x", PROXY_BRANCH_MAGIC, h);
+	/* a late offer's answer; a relay that cannot take it drops nothing */
+	media_request(m, src, &dst);
 	if (route_push_via(m, &dst, branch))
 		goto drop;
 	n = sip_msg_write(m, buf, sizeof(buf));
@@ -354,6 +357,26 @@ static void forward_ack(struct sip_msg *m)
 	return;
 drop:
 	proxy_stats.dropped++;
+}
+
+int proxy_originate(struct sip_msg *m)
+{
+	static char buf[TP_MAX_MSG];
+	char branch[TXN_BRANCH_SIZE];
+	struct sip_peer dst;
+	struct txn_dest d;
+	struct txn *ct;
+	ssize_t n;
+
+	if (route_next_hop(m, &dst) || txn_branch_new(branch, sizeof(branch)) < 0 ||
+	    route_push_via(m, &dst, branch))
+		return -EHOSTUNREACH;
+	n = sip_msg_write(m, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	proxy_dest(&d, &dst);
+	/* no user: its response stops here (fwd_response) */
+	return txn_client_create(px.tt, buf, n, &d, NULL, &ct);
 }
 
 void server_request(struct sip_msg *m, const struct sip_peer *peer)
@@ -366,7 +389,7 @@ void server_request(struct sip_msg *m, const struct sip_peer *peer)
 	if (txn_server_recv(px.tt, m))
 		return;
 	if (m->method == SIP_ACK) {
-		forward_ack(m);
+		forward_ack(m, peer);
 		return;
 	}
 	if (m->method == SIP_CANCEL) {

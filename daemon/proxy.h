@@ -21,6 +21,8 @@
 
 #include "config.h"
 
+struct sip_msg;
+
 struct proxy_stats {
 	uint64_t forwarded; /* requests sent on a branch */
 	uint64_t forwarded_stateless; /* ACKs for 2xx */
@@ -63,5 +65,16 @@ void proxy_exit(void);
 
 /* One info line with every counter (SIGUSR1). */
 void proxy_stats_log(void);
+
+/**
+ * proxy_originate() - send a request of our own, such as a BYE
+ * @m: the request without a Via; routed by its Route set or Request-URI
+ *
+ * It gets our Via and a client transaction of its own; its response ends
+ * here.
+ *
+ * Return: 0, or -errno (no route to its next hop, no room).
+ */
+int proxy_originate(struct sip_msg *m);
 
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "media.h"
 #include "proxy.h"
 #include "proxy_int.h"
 #include "server.h"
@@ -46,7 +47,7 @@ static int branch_request(struct pctx *p, const struct target *t,
 	struct sip_err err;
 	char rnd[TXN_BRANCH_SIZE];
 	ssize_t n;
-	int first;
+	int first, status;
 
 	if (sip_msg_parse(&bm, p->req, p->reqlen, 0, &err))
 		return -EBADMSG;
@@ -61,6 +62,10 @@ static int branch_request(struct pctx *p, const struct target *t,
 	if (t->path &&
 	    sip_hdr_add(&bm, first, SIP_H_ROUTE, sip_str_cstr(t->path)))
 		return -ENOSPC;
+	/* a status of its own: 488 for SDP we cannot relay, 503 when full */
+	status = media_request(&bm, &p->in, &t->dst);
+	if (status)
+		return status;
 	if (p->rr && route_push_rr(&bm, &p->in, &t->dst))
 		return -EHOSTUNREACH;
 	if (route_push_via(&bm, &t->dst, branch))
@@ -141,8 +146,9 @@ static void start_next_group(struct pctx *p)
 			if (ret == -ENOSPC) {
 				proxy_stats.txn_full++;
 				note_status(p, 503);
-			}
-			else if (ret)
+			} else if (ret > 0) {
+				note_status(p, ret);
+			} else if (ret)
 				note_status(p, ret == -EHOSTUNREACH ? 502 :
 								      500);
 		}
@@ -157,6 +163,9 @@ static void send_best(struct pctx *p)
 	int status = p->best_status ?: 500;
 
 	p->final_sent = true;
+	if (p->method == SIP_INVITE &&
+	    !sip_msg_parse(&m, p->req, p->reqlen, 0, &err))
+		media_failed(&m, status, p->cancelled);
 	if (!p->st)
 		return;
 	if (p->cancelled && status != 487 && status < 600) {
@@ -327,6 +336,14 @@ static void branch_final(struct branch *b)
 	ev_timer_del(&b->timer_c);
 }
 
+/* A 1xx or 2xx on its way up: NAT fix-up, then its SDP through the relay */
+static void fix_up(struct sip_msg *resp, const struct sip_peer *src)
+{
+	bool nat = src && route_fix_contact(resp, src);
+
+	media_response(resp, src, nat);
+}
+
 void fwd_response(struct txn *ct, struct sip_msg *resp)
 {
 	struct branch *b = txn_user(ct);
@@ -338,8 +355,8 @@ void fwd_response(struct txn *ct, struct sip_msg *resp)
 	p = b->p;
 	p->busy++;
 	b->status = status;
-	if (px.resp_src && status > 100 && status < 300)
-		route_fix_contact(resp, px.resp_src);
+	if (status > 100 && status < 300)
+		fix_up(resp, px.resp_src);
 	if (status < 200) {
 		/* §16.7 step 5: 100 stays here; timer C restarts on others */
 		if (status > 100 && !b->final) {
@@ -435,6 +452,6 @@ void fwd_server_ended(struct txn *st)
 void fwd_response_stateless(struct sip_msg *resp, const struct sip_peer *src)
 {
 	if (resp->status > 100 && resp->status < 300)
-		route_fix_contact(resp, src);
+		fix_up(resp, src);
 	send_by_via(resp);
 }

@@ -131,8 +131,11 @@ int route_push_via(struct sip_msg *m, const struct sip_peer *dst,
 int route_push_rr(struct sip_msg *m, const struct sip_peer *in,
 		  const struct sip_peer *out);
 
-/* Rewrite a NATed sender's Contact to where its packets come from. */
-void route_fix_contact(struct sip_msg *m, const struct sip_peer *src);
+/*
+ * Rewrite a NATed sender's Contact to where its packets come from.
+ * Return: whether the sender was behind NAT (and its Contact rewritten).
+ */
+bool route_fix_contact(struct sip_msg *m, const struct sip_peer *src);
 
 /* proxy_fwd.c */
 

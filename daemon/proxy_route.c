@@ -592,7 +592,7 @@ static size_t other_params(struct sip_str params, char *out, size_t size)
 	return n;
 }
 
-void route_fix_contact(struct sip_msg *m, const struct sip_peer *src)
+bool route_fix_contact(struct sip_msg *m, const struct sip_peer *src)
 {
 	static const char *const tparam[] = { "", ";transport=tcp",
 					      ";transport=tls" };
@@ -604,7 +604,7 @@ void route_fix_contact(struct sip_msg *m, const struct sip_peer *src)
 	/* one Contact (a dialog's remote target), nothing else */
 	if (idx < 0 || sip_contact_next(m, &it, &c) != 1 || c.star ||
 	    sip_contact_next(m, &it, &more) != 0 || !nated(&c.na.uri, src))
-		return;
+		return false;
 	tp_addr_ip(&src->addr, ip, sizeof(ip));
 	other_params(c.na.uri.params, params, sizeof(params));
 	snprintf(val, sizeof(val), "%s%.*s%s<%.*s:%.*s%s%s%s%s:%u%s%s>%s%.*s",
@@ -617,4 +617,5 @@ void route_fix_contact(struct sip_msg *m, const struct sip_peer *src)
 		 tp_addr_port(&src->addr), tparam[src->proto], params,
 		 c.na.params.len ? ";" : "", SIP_STR_FMT(c.na.params));
 	sip_hdr_set(m, idx, sip_str_cstr(val));
+	return true;
 }
