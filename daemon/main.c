@@ -18,6 +18,7 @@
 #include "event.h"
 #include "keepalive.h"
 #include "log.h"
+#include "media.h"
 #include "proxy.h"
 #include "server.h"
 #include "tls.h"
@@ -77,6 +78,24 @@ static bool same_listen(const struct config *a, const struct config *b)
 	return true;
 }
 
+/* Relay addresses, ports and the fast path are bound at start. */
+static void keep_media(struct config *next)
+{
+	if (next->media_anchor != cfg.media_anchor ||
+	    next->fastpath != cfg.fastpath ||
+	    next->nmedia_ifs != cfg.nmedia_ifs ||
+	    memcmp(next->media_ifs, cfg.media_ifs, sizeof(cfg.media_ifs)) ||
+	    next->port_min != cfg.port_min || next->port_max != cfg.port_max)
+		log_warnx("%s: [media] anchor, fastpath, interfaces and ports "
+			  "take effect at the next start", conf_path);
+	next->media_anchor = cfg.media_anchor;
+	next->fastpath = cfg.fastpath;
+	memcpy(next->media_ifs, cfg.media_ifs, sizeof(cfg.media_ifs));
+	next->nmedia_ifs = cfg.nmedia_ifs;
+	next->port_min = cfg.port_min;
+	next->port_max = cfg.port_max;
+}
+
 /*
  * Reload keeps the sockets and the user: both were set while root.  A
  * file that does not load leaves the running configuration in place.
@@ -99,11 +118,13 @@ static void reload(void)
 	memcpy(next.listen, cfg.listen, sizeof(next.listen));
 	next.nlisten = cfg.nlisten;
 	memcpy(next.user, cfg.user, sizeof(next.user));
+	keep_media(&next);
 	config_free(&cfg);
 	cfg = next;
 	log_set_level(level());
 	server_configure(&cfg);
 	proxy_configure(&cfg);
+	media_configure(&cfg);
 	tls_reload(&cfg);
 	tp_set_limits(cfg.tcp_idle_timeout, cfg.tcp_max_connections);
 	log_info("reloaded %s", conf_path);
@@ -115,6 +136,7 @@ static void stats(void)
 
 	server_stats_log();
 	proxy_stats_log();
+	media_stats_log();
 	keepalive_stats_log();
 	tls_stats_log();
 	log_info("transport: udp_rx=%llu udp_tx=%llu udp_keepalives=%llu "
@@ -249,11 +271,14 @@ int main(int argc, char **argv)
 		fatalx("cannot set up TLS; exiting");
 	if (tp_init(&cfg, server_recv))
 		fatalx("cannot listen; exiting");
+	if (media_init(&cfg))
+		fatalx("cannot start media anchoring; exiting");
 	drop_privileges();
 	if (!foreground && daemon(0, 0))
 		fatal("daemon");
 	log_info("started");
 	ev_run(tick);
+	media_exit();
 	proxy_exit();
 	tp_exit();
 	tls_exit();
