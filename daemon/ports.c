@@ -43,7 +43,7 @@ struct pool {
 	struct slot *slot;
 	struct ring freeq, quarq;
 	uint32_t used;
-	struct ports_stats st; /* the event counters; states are counted above */
+	struct ports_stats st; /* events; the states are counted above */
 };
 
 static struct {
@@ -407,8 +407,11 @@ int ports_init(const struct config *cfg)
 	struct pool *pl;
 
 	if (cfg->port_min < 1024 || (cfg->port_min & 1) ||
-	    !(cfg->port_max & 1) || cfg->port_max <= cfg->port_min)
+	    !(cfg->port_max & 1) || cfg->port_max <= cfg->port_min) {
+		log_warnx("ports: bad range %u..%u", cfg->port_min,
+			  cfg->port_max);
 		return -EINVAL;
+	}
 	ports_exit();
 	P.port_min = cfg->port_min;
 	P.npairs = (cfg->port_max - cfg->port_min + 1) / 2;
@@ -419,8 +422,11 @@ int ports_init(const struct config *cfg)
 	for (unsigned int i = 0; i < cfg->nmedia_ifs; i++) {
 		const struct cfg_media_if *m = &cfg->media_ifs[i];
 
-		if (pool_get((const union tp_addr *)&m->local, &pl))
-			return ports_exit(), -ENOMEM;
+		if (pool_get((const union tp_addr *)&m->local, &pl)) {
+			log_warnx("ports: out of memory");
+			ports_exit();
+			return -ENOMEM;
+		}
 		probe(m);
 	}
 	return 0;
