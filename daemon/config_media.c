@@ -27,8 +27,8 @@ void config_media_defaults(struct config *c)
 	c->media_anchor = true;
 	c->fastpath = CFG_FP_AUTO;
 	c->nmedia_ifs = 0;
-	c->port_min = 30000;
-	c->port_max = 39999;
+	c->port_min = 16384;
+	c->port_max = 32767;
 	/* no packet of a released stream is expected this long after */
 	c->port_quarantine = 5;
 	c->media_timeout = 60;

@@ -154,8 +154,8 @@ static void check_defaults(const struct config *c)
 	CU_ASSERT_EQUAL(c->media_anchor, true);
 	CU_ASSERT_EQUAL(c->fastpath, CFG_FP_AUTO);
 	CU_ASSERT_EQUAL(c->nmedia_ifs, 0);
-	CU_ASSERT_EQUAL(c->port_min, 30000);
-	CU_ASSERT_EQUAL(c->port_max, 39999);
+	CU_ASSERT_EQUAL(c->port_min, 16384);
+	CU_ASSERT_EQUAL(c->port_max, 32767);
 	CU_ASSERT_EQUAL(c->port_quarantine, 5);
 	CU_ASSERT_EQUAL(c->media_timeout, 60);
 	CU_ASSERT_EQUAL(c->latch_window, 10);
@@ -531,7 +531,7 @@ static void test_media_errors(void)
 	expect_err("[media]\nport_max = 40000\n", 2,
 		   "port_max (40000) is even (expected an odd port)");
 	expect_err("[media]\nport_min = 40000\n", 2,
-		   "port_min (40000) is more than port_max (39999)");
+		   "port_min (40000) is more than port_max (32767)");
 	expect_err("[media]\nport_min = 20000\nport_max = 10001\n", 3,
 		   "port_min (20000) is more than port_max (10001)");
 	expect_err("[media]\nport_max = 10001\n\nport_min = 20000\n", 4,
