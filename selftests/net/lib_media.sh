@@ -1,0 +1,451 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Shared by the media tests (media_*.sh): their topology (two phones on
+# two subnets with sipfpd between them, a NAT and a third host on a
+# bridge for media_nat.sh), sipfpd with [media] anchoring, SIPp phones
+# the test steers through a call (sipp/media_ua[cs].xml: "ctl NAME
+# ACTION", then wait for "step ACTION" in their log), nftables sets in
+# each phone's namespace that record, per kind of packet, every
+# (source, destination) that reached it with a packet count, and readers
+# for SDP bodies and sipfpd's media lines. Sourced after nothing else.
+
+# shellcheck source=selftests/net/lib_proxy.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib_proxy.sh"
+
+RTP_PY=$PWD/selftests/net/rtp.py
+PCAPS=/usr/share/sip-tester
+PORT_MIN=40000
+PORT_MAX=40099
+QUARANTINE=1
+
+BOX_A=192.0.2.1 # sipfpd, alice's side
+ALICE=192.0.2.2
+ALICE2=192.0.2.12 # where alice moves her media
+BOX_B=198.51.100.1 # sipfpd, bob's side
+BOB=198.51.100.2
+BOX_N=203.0.113.1 # sipfpd, on the bridge with the NAT and the sprayer
+SPRAYER=203.0.113.3
+# NAT_OUT, NAT_IN and PC (carol) as in lib_proxy.sh
+# media ports: SIPp binds each and each + 2
+# shellcheck disable=SC2034 # the media_*.sh use them
+ALICE_MP=6000 ALICE2_MP=6100 BOB_MP=7000 CAROL_MP=8000
+
+nsa='' nsb='' proxy='' nat='' natc='' spray='' # set by setup_ns
+
+# media_topology call|nat: alice and bob on their own subnets with sipfpd
+# between; with "nat" also a bridge on sipfpd's third side holding the
+# masquerading NAT (carol behind it) and the sprayer. The box does not
+# forward: media crosses it only through sipfpd.
+media_topology()
+{
+	setup_ns nsa nsb proxy
+	veth_pair "$nsa" eth0 "$proxy" eth1
+	veth_pair "$nsb" eth0 "$proxy" eth2
+	addr "$nsa" eth0 "$ALICE/24"
+	addr "$nsa" eth0 "$ALICE2/24"
+	addr "$proxy" eth1 "$BOX_A/24"
+	addr "$proxy" eth2 "$BOX_B/24"
+	addr "$nsb" eth0 "$BOB/24"
+	{ ip -n "$nsa" route add default via "$BOX_A" &&
+		ip -n "$nsb" route add default via "$BOX_B"; } ||
+		setup_fail "default routes of the phones"
+	ip netns exec "$proxy" sysctl -qw net.ipv4.ip_forward=0 ||
+		setup_fail "forwarding off in $proxy"
+	phone_sets "$nsa"
+	phone_sets "$nsb"
+	[ "$1" = nat ] || return 0
+
+	setup_ns nat natc spray
+	ip -n "$proxy" link add br0 type bridge ||
+		setup_fail "bridge in $proxy"
+	veth_pair "$nat" eth0 "$proxy" eth3
+	veth_pair "$spray" eth0 "$proxy" eth4
+	veth_pair "$natc" eth0 "$nat" eth1
+	{ ip -n "$proxy" link set eth3 master br0 &&
+		ip -n "$proxy" link set eth4 master br0 &&
+		ip -n "$proxy" link set br0 up; } ||
+		setup_fail "bridge ports in $proxy"
+	addr "$proxy" br0 "$BOX_N/25"
+	addr "$nat" eth0 "$NAT_OUT/25"
+	addr "$nat" eth1 "$NAT_IN/25"
+	addr "$natc" eth0 "$PC/25"
+	addr "$spray" eth0 "$SPRAYER/25"
+	{ ip -n "$nat" route add default via "$BOX_N" &&
+		ip -n "$natc" route add default via "$NAT_IN" &&
+		ip -n "$spray" route add default via "$BOX_N"; } ||
+		setup_fail "routes behind the bridge"
+	! ip -n "$proxy" route get "$PC" >/dev/null 2>&1 ||
+		setup_fail "$proxy has a route to $PC"
+	# The kernel's reverse-path filter would drop some of the sprayer's
+	# spoofed packets before sipfpd sees them: off, so what keeps them
+	# out is sipfpd's own source check.
+	# shellcheck disable=SC2016 # expanded by that sh
+	ip netns exec "$proxy" sh -c \
+		'for f in /proc/sys/net/ipv4/conf/*/rp_filter; do echo 0 >"$f"; done' ||
+		setup_fail "rp_filter off in $proxy"
+	ip netns exec "$nat" sysctl -qw net.ipv4.ip_forward=1 ||
+		setup_fail "forwarding in $nat"
+	ip netns exec "$nat" nft -f - <<-EOF || setup_fail "nft in $nat"
+		table ip nat {
+			chain post {
+				type nat hook postrouting priority srcnat;
+				oifname "eth0" masquerade random
+			}
+		}
+	EOF
+	phone_sets "$natc"
+	phone_sets "$spray"
+}
+
+# Labels of what a phone counts: pcma (RTP payload type 8, as in
+# g711a.pcap), ev1 .. ev5 (RFC 4733 telephone-event with that event, as
+# in dtmf_2833_N.pcap), spray (the sprayer's SSRC, rtp.py's MARK), other
+# (any other UDP but SIP).
+LABELS="spray pcma ev1 ev2 ev3 ev4 ev5 other"
+
+# phone_sets NS: in NS's input hook, one dynamic set per label whose
+# elements are "source . destination" with a packet counter each. @th
+# counts from the UDP header: the RTP header's PT byte is at bit 72, its
+# SSRC at 128, the first payload byte at 160.
+phone_sets()
+{
+	local l sets='' n
+
+	for l in $LABELS; do
+		sets+="set $l { type ipv4_addr . inet_service . ipv4_addr . inet_service; flags dynamic; counter; }"$'\n'
+	done
+	ip netns exec "$1" nft -f - <<-EOF || setup_fail "nft sets in $1"
+		table ip media {
+			$sets
+			chain in {
+				type filter hook input priority filter;
+				meta l4proto != udp return
+				udp sport 5060 return
+				udp dport 5060 return
+				@th,128,32 0x53505259 update @spray { ip saddr . udp sport . ip daddr . udp dport } return
+				@th,72,8 & 0x7f == 8 update @pcma { ip saddr . udp sport . ip daddr . udp dport } return
+				$(for n in 1 2 3 4 5; do
+					echo "@th,72,8 & 0x7f == 101 @th,160,8 $n update @ev$n { ip saddr . udp sport . ip daddr . udp dport } return"
+				done)
+				update @other { ip saddr . udp sport . ip daddr . udp dport }
+			}
+		}
+	EOF
+}
+
+# seen NS LABEL: what reached NS of that kind, "SRC:PORT>DST:PORT PACKETS"
+# a line, sorted.
+seen()
+{
+	ip netns exec "$1" nft -j list set ip media "$2" | python3 -c '
+import json, sys
+for o in json.load(sys.stdin)["nftables"]:
+    for e in o.get("set", {}).get("elem", []):
+        e = e["elem"]
+        s, sp, d, dp = e["val"]["concat"]
+        print("%s:%d>%s:%d %d" % (s, sp, d, dp, e["counter"]["packets"]))
+' | sort
+}
+
+seen_is()
+{
+	local got
+
+	got=$(seen "$1" "$2")
+	[ "$got" = "$3" ]
+}
+
+# want_seen MS NS LABEL WANT: wait until what NS saw of LABEL is exactly
+# WANT (lines as seen() prints them; empty for nothing); say what it was
+# otherwise.
+want_seen()
+{
+	wait_for "$1" seen_is "$2" "$3" "$4" && return 0
+	echo "# $3 at ${2%-*}: want '${4//$'\n'/ | }', got '$(seen "$2" "$3" | paste -sd '|')'"
+	return 1
+}
+
+# pcap_packets NAME: the UDP packets of $PCAPS/NAME.pcap; pcap_ms: its
+# length in ms.
+pcap_packets()
+{
+	python3 "$RTP_PY" count "$PCAPS/$1.pcap" | sed -n 's/^packets=\([0-9]*\) .*/\1/p'
+}
+
+pcap_ms()
+{
+	python3 "$RTP_PY" count "$PCAPS/$1.pcap" | sed -n 's/.* duration_ms=\([0-9]*\)$/\1/p'
+}
+
+# media_conf FILE TRUSTED [MEDIA LINES...]: sipfpd's configuration:
+# callers from TRUSTED are not challenged; relay ports $PORT_MIN..
+# $PORT_MAX, released after $QUARANTINE s.
+media_conf()
+{
+	local f=$1 trusted=$2 l
+
+	shift 2
+	cat >"$f" <<-EOF
+		[general]
+		user = nobody
+		state_dir = $TMP_DIR/state
+		[sip]
+		listen = udp:0.0.0.0:5060
+		domain = $DOMAIN
+		[auth]
+		users_file = $TMP_DIR/users
+		algorithms = md5
+		trusted = $trusted
+		[registrar]
+		min_expires = 2
+		[media]
+		anchor = yes
+		fastpath = relay
+		port_min = $PORT_MIN
+		port_max = $PORT_MAX
+		port_quarantine = $QUARANTINE
+	EOF
+	for l in "$@"; do
+		echo "$l" >>"$f"
+	done
+}
+
+# With KEEP_LOGS=DIR, what the test wrote (phones' messages, sipfpd's
+# log) is copied to DIR before it is removed.
+media_cleanup()
+{
+	if [ -n "${KEEP_LOGS:-}" ] && [ -n "$TMP_DIR" ]; then
+		mkdir -p "$KEEP_LOGS" && cp -r "$TMP_DIR"/. "$KEEP_LOGS"/
+	fi
+	net_cleanup
+}
+
+# media_setup call|nat: everything but sipfpd; skips without the pcaps.
+media_setup()
+{
+	local p
+
+	net_require nft ss
+	for p in g711a dtmf_2833_1 dtmf_2833_2 dtmf_2833_3 dtmf_2833_4 \
+		 dtmf_2833_5; do
+		[ -r "$PCAPS/$p.pcap" ] ||
+			ksft_exit_skip "$PCAPS/$p.pcap missing (sip-tester)"
+	done
+	trap media_cleanup EXIT
+	mktmp
+	chmod 755 "$TMP_DIR"
+	users_file "$TMP_DIR/users"
+	media_topology "$1"
+	CID="media-${TMP_DIR##*.}-1"
+}
+
+# media_start TRUSTED [MEDIA LINES...]: sipfpd in $proxy with that
+# configuration, listening; LOG is its stderr.
+media_start()
+{
+	PROXY_RUN=$((${PROXY_RUN:-0} + 1))
+	CONF=$TMP_DIR/sipfpd.conf
+	LOG=$TMP_DIR/sipfpd.$PROXY_RUN.log
+	media_conf "$CONF" "$@"
+	start_sipfpd "$proxy" "$CONF" "$LOG"
+	wait_for 3000 listening "$proxy" -u 5060 ||
+		setup_fail "sipfpd not listening on udp 5060"
+}
+
+declare -A PHONE_NS PHONE_IP PHONE_PID
+
+# mphone NAME NS SCENARIO IP MEDIA_PORT [SIPP ARGS...]: a steered phone in
+# the background, on IP:5060, its media at IP:MEDIA_PORT, Call-ID $CID
+# when it calls; NAME.msg, NAME.log (its steps), NAME.err.
+mphone()
+{
+	local name=$1 ns=$2 scen=$3 ip=$4 mp=$5
+
+	shift 5
+	rm -f "$TMP_DIR/$name".*
+	(cd "$TMP_DIR" && exec ip netns exec "$ns" sipp -sf "$SCEN/$scen" \
+		-t u1 -i "$ip" -p 5060 -mi "$ip" -mp "$mp" -m 1 -nostdin \
+		-timeout 60 -timeout_error -cid_str "${CID%-1}-%u" \
+		-trace_msg -message_file "$TMP_DIR/$name.msg" \
+		-trace_err -error_file "$TMP_DIR/$name.err" \
+		-trace_logs -log_file "$TMP_DIR/$name.log" \
+		"$@" >"$TMP_DIR/$name.out" 2>&1) &
+	PHONE_PID[$name]=$!
+	PHONE_NS[$name]=$ns
+	PHONE_IP[$name]=$ip
+	BG_PIDS+=("$!")
+}
+
+# steps NAME STEP: how many times phone NAME has logged "step STEP".
+steps()
+{
+	grep -cxF "step $2" "$TMP_DIR/$1.log" 2>/dev/null
+}
+
+at_least()
+{
+	local n
+
+	n=$(steps "$1" "$2")
+	[ "${n:-0}" -ge "$3" ]
+}
+
+# wait_step MS NAME STEP [N]: until phone NAME has done STEP N times
+# (default once); says so when it has not.
+wait_step()
+{
+	wait_for "$1" at_least "$2" "$3" "${4:-1}" && return 0
+	echo "# $2 did not log 'step $3' (${4:-1}) within $1 ms"
+	return 1
+}
+
+# ctl NAME ACTION: tell phone NAME to do ACTION (an INFO straight to it).
+ctl()
+{
+	ip netns exec "${PHONE_NS[$1]}" python3 "$RTP_PY" ctl \
+		--to "${PHONE_IP[$1]}:5060" --call-id "$CID" --do "$2"
+}
+
+# phone_rc NAME: phone NAME's exit code once it has ended (124 if it
+# does not within 5 s).
+phone_rc()
+{
+	wait_for 5000 gone "${PHONE_PID[$1]}" || return 124
+	wait "${PHONE_PID[$1]}"
+}
+
+# call_up CALLER CALLER_NS CALLER_IP CALLER_MP -- CALLEE CALLEE_NS
+# CALLEE_IP CALLEE_MP [ARGS] -- [CALLER ARGS...]: the callee waits, the
+# caller calls bob... through sipfpd; true once both have logged
+# "step answered".
+call_up()
+{
+	local caller=("$1" "$2" media_uac.xml "$3" "$4")
+	local callee=("$6" "$7" media_uas.xml "$8" "$9")
+	local remote
+
+	shift 9
+	while [ "$1" != -- ]; do
+		callee+=("$1")
+		shift
+	done
+	shift
+	mphone "${callee[@]}"
+	wait_for 3000 bound "${callee[1]}" -u "${callee[3]}" ||
+		{ echo "# ${callee[0]} not listening"; return 1; }
+	case "${caller[3]}" in
+	"$ALICE") remote=$BOX_A ;;
+	*) remote=$BOX_B ;;
+	esac
+	mphone "${caller[@]}" -key domain "$DOMAIN" \
+		-key rtcp $((caller[4] + 1)) -key newip "$ALICE2" \
+		-key newport "$ALICE2_MP" "$@" "$remote:5060"
+	wait_step 5000 "${caller[0]}" answered &&
+		wait_step 3000 "${callee[0]}" answered
+}
+
+# sipp_sdp NAME sent|received REGEX [CSEQ]: the body of the first message
+# phone NAME sent or received whose first line matches REGEX and whose
+# CSeq number is CSEQ (default 1), without CRs. By CSeq, not by rank: a
+# retransmission is the same message again.
+sipp_sdp()
+{
+	awk -v dir="$2" -v pat="$3" -v cseq="${4:-1}" '
+		{ sub(/\r$/, "") }
+		/^-----------------------------------------------/ {
+			if (state == 4)
+				exit
+			state = 0
+			next
+		}
+		state == 0 && / message (sent|received)/ {
+			d = $3 == "sent" ? "sent" : "received"
+			state = 1
+			next
+		}
+		state == 1 && $0 == "" { state = 2; next }
+		state == 2 {
+			state = d == dir && $0 ~ pat ? 3 : 5
+			ok = 0
+			next
+		}
+		state == 3 && tolower($1) == "cseq:" && $2 == cseq { ok = 1 }
+		state == 3 && $0 == "" { state = ok ? 4 : 5; next }
+		state == 4 && $0 != "" { print }
+	' "$TMP_DIR/$1.msg"
+}
+
+# sdp_media: "ADDRESS PORT" of the first m=audio of the SDP on stdin
+# (its own c= line, else the session's).
+sdp_media()
+{
+	awk '
+		/^c=IN IP4 / { c = $3 }
+		/^m=audio / { print c, $2; exit }
+	'
+}
+
+# in_range PORT: an even port of the relay's range.
+in_range()
+{
+	[ "$1" -ge "$PORT_MIN" ] && [ "$1" -le "$PORT_MAX" ] &&
+		[ $(($1 % 2)) -eq 0 ]
+}
+
+# relay_bound ADDR PORT: sipfpd has a UDP socket on ADDR:PORT.
+relay_bound()
+{
+	ip netns exec "$proxy" ss -Huan "src $1:$2" | grep -q .
+}
+
+# relay_free: no UDP socket left in $proxy on a port of the range.
+relay_free()
+{
+	! ip netns exec "$proxy" ss -Huan \
+		"sport >= :$PORT_MIN and sport <= :$PORT_MAX" | grep -q .
+}
+
+# flow_sum FROM KIND KEY: KEY of the "media: flow" lines of $CID's stream
+# 0 from FROM (caller|callee) of KIND (rtp|rtcp), summed over the lines
+# (one per flow; a stream moved by a re-INVITE may have had more); empty
+# when there is no such line.
+flow_sum()
+{
+	awk -v cid="$CID" -v from="$1" -v kind="$2" -v key="$3" '
+		/ media: flow / {
+			delete f
+			for (i = 1; i <= NF; i++)
+				if ((j = index($i, "=")) > 0)
+					f[substr($i, 1, j - 1)] = substr($i, j + 1)
+			if (f["call"] != cid || f["stream"] != "0" ||
+			    f["from"] != from || f["kind"] != kind)
+				next
+			n++
+			sum += f[key]
+		}
+		END { if (n) print sum }
+	' "$LOG"
+}
+
+# want_flow FROM KIND KEY=VALUE...: the flow lines say exactly that.
+want_flow()
+{
+	local from=$1 kind=$2 kv got ok=0
+
+	shift 2
+	for kv in "$@"; do
+		got=$(flow_sum "$from" "$kind" "${kv%%=*}")
+		if [ "$got" != "${kv#*=}" ]; then
+			echo "# flow from=$from kind=$kind: ${kv%%=*}=${got:-(no line)}, want ${kv#*=}"
+			ok=1
+		fi
+	done
+	return "$ok"
+}
+
+# media_line TEXT: sipfpd logged a "media: ..." line containing TEXT.
+media_line()
+{
+	grep -F -- "$1" "$LOG" | grep -q ' media: '
+}
