@@ -75,7 +75,7 @@ START_RATE=${BENCH_START_RATE:-2000}
 REG_START_RATE=${BENCH_REG_START_RATE:-4000}
 MAX_TRIALS=${BENCH_MAX_TRIALS:-5}
 HOLD_MS=${BENCH_HOLD_MS:-100}
-PROXIES=${BENCH_PROXIES-sipfpd kamailio}
+PROXIES=${BENCH_PROXIES-sipfpd kamailio sipfpd_media kamailio_media}
 REG_PROXIES=${BENCH_REG-sipfpd}
 [ "$REG_PROXIES" != 0 ] || REG_PROXIES=
 REG_SECONDS=${BENCH_REG_SECONDS:-$q_reg}
@@ -91,6 +91,9 @@ MIN_RATE=50
 # A call that waits this long for a message has failed (INVITE is
 # retransmitted at 0.5, 1, 2 s before).
 RECV_TIMEOUT_MS=5000
+# relay ports, for sipfpd and rtpengine alike
+MEDIA_PORT_MIN=16384
+MEDIA_PORT_MAX=65535
 
 UAC=192.0.2.2
 PX_L=192.0.2.1
@@ -102,6 +105,7 @@ CALLEE=15550001
 NS_LIST=()
 BG_PIDS=()
 TMP_DIR=
+RTPENGINE_PID=
 uac='' px='' uas='' # namespace names, set by setup_ns
 
 say()
@@ -283,7 +287,7 @@ for i in range(n):
     print("%d:%s:%s:%s:%s:%s" % (i + 1, u, dom, pw, ha1, ha1b))
 EOF
 		setup_fail "Kamailio's subscriber table"
-	for def in "" "-A WITH_REGISTRAR"; do
+	for def in "" "-A WITH_REGISTRAR" "-A WITH_RTPENGINE"; do
 		# shellcheck disable=SC2086 # none or two words
 		kamailio $def -c -f "$TMP_DIR/kamailio.cfg" \
 			>"$TMP_DIR/kamailio-c.log" 2>&1 || {
@@ -297,7 +301,7 @@ EOF
 # for a trunk); registrations are challenged, MD5 being all SIPp does.
 sipfpd_config()
 {
-	local conf=$TMP_DIR/sipfpd.conf
+	local conf=$TMP_DIR/sipfpd.conf media
 
 	mkdir -p "$TMP_DIR/state" "$TMP_DIR/run"
 	awk -v n="$REG_USERS" -v d="$DOMAIN" 'BEGIN {
@@ -324,9 +328,23 @@ algorithms = md5
 trusted = $UAC
 [routes]
 * = sip:$UAS:5060
+[media]
+anchor = no
 EOC
-	"$SIPFPD" -n -f "$conf" >"$TMP_DIR/sipfpd-n.log" 2>&1 ||
-		{ cat "$TMP_DIR/sipfpd-n.log" >&2; setup_fail "sipfpd -n"; }
+	# with media: every call's SDP through relay ports; a released
+	# pair waits 1 s, as rtpengine's (--delete-delay=1)
+	media=$TMP_DIR/sipfpd_media.conf
+	sed '/^anchor = no$/d' "$conf" >"$media"
+	cat >>"$media" <<EOC
+port_min = $MEDIA_PORT_MIN
+port_max = $MEDIA_PORT_MAX
+port_quarantine = 1
+EOC
+	for conf in "$conf" "$media"; do
+		"$SIPFPD" -n -f "$conf" >"$TMP_DIR/sipfpd-n.log" 2>&1 ||
+			{ cat "$TMP_DIR/sipfpd-n.log" >&2
+			  setup_fail "sipfpd -n -f $conf"; }
+	done
 }
 
 listening()
@@ -337,7 +355,13 @@ listening()
 proxy_ready()
 {
 	listening "$px" 2 || return 1
-	[ "$1" != sipfpd ] || grep -q ' started$' "$2"
+	[ "$(base "$1")" != sipfpd ] || grep -q ' started$' "$2"
+}
+
+# base NAME: the proxy a name runs, with or without media anchoring
+base()
+{
+	echo "${1%_media}"
 }
 
 # proxy_start NAME LOG KIND: the proxy, fresh, in its namespace.
@@ -346,14 +370,18 @@ proxy_start()
 	local def=()
 
 	case $1 in
+	kamailio_media)
+		rtpengine_start
+		def=(-A WITH_RTPENGINE)
+		;&
 	kamailio)
 		[ "$3" = reg ] && def=(-A WITH_REGISTRAR)
 		ip netns exec "$px" kamailio "${def[@]}" \
 			-f "$TMP_DIR/kamailio.cfg" -DD -E -m "$KAM_SHM_MB" \
 			-M 16 -w "$TMP_DIR" >"$2" 2>&1 &
 		;;
-	sipfpd)
-		ip netns exec "$px" "$SIPFPD" -d -f "$TMP_DIR/sipfpd.conf" \
+	sipfpd | sipfpd_media)
+		ip netns exec "$px" "$SIPFPD" -d -f "$TMP_DIR/$1.conf" \
 			2>"$2" &
 		;;
 	esac
@@ -366,7 +394,9 @@ proxy_start()
 # proxy_stop NAME LOG: sipfpd logs its counters first (for BENCH_KEEP).
 proxy_stop()
 {
-	if [ "$1" = sipfpd ]; then
+	[ -z "$RTPENGINE_PID" ] || kill -TERM "$RTPENGINE_PID" 2>/dev/null
+	RTPENGINE_PID=
+	if [ "$(base "$1")" = sipfpd ]; then
 		kill -USR1 "$PROXY_PID" 2>/dev/null
 		wait_for 2000 grep -q 'transport: udp_rx=' "$2"
 	fi
@@ -385,7 +415,7 @@ proxy_says()
 {
 	local c
 
-	if [ "$1" = sipfpd ]; then
+	if [ "$(base "$1")" = sipfpd ]; then
 		c=$(grep -oE "\\b($SIPFPD_FAULTS)=[1-9][0-9]*" "$2" |
 			tr '\n' ' ')
 		echo "${c:-no fault counted}"
@@ -393,6 +423,27 @@ proxy_says()
 	fi
 	echo "$(grep -c ERROR "$2") error lines, first:" \
 		"$(grep -m1 ERROR "$2" | cut -c1-160)"
+}
+
+# Kamailio's media relay: rtpengine in userspace (--table=-1), told of
+# each call over its ng socket by Kamailio's rtpengine module.
+rtpengine_start()
+{
+	ip netns exec "$px" rtpengine --table=-1 --foreground --log-stderr \
+		--interface="$PX_L" --listen-ng=127.0.0.1:2223 \
+		--port-min="$MEDIA_PORT_MIN" --port-max="$MEDIA_PORT_MAX" \
+		--delete-delay=1 --num-threads=2 --pidfile=none \
+		>"$TMP_DIR/rtpengine.log" 2>&1 &
+	RTPENGINE_PID=$!
+	BG_PIDS+=("$RTPENGINE_PID")
+	wait_for 10000 rtpengine_ready ||
+		{ tail -5 "$TMP_DIR/rtpengine.log" >&2
+		  setup_fail "rtpengine did not start"; }
+}
+
+rtpengine_ready()
+{
+	ip netns exec "$px" ss -Hlnu "sport = :2223" | grep -q .
 }
 
 # --- SIPp ---
@@ -764,15 +815,16 @@ ratio()
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", (b > 0 ? a / b : 0) }'
 }
 
-# uses NAME: whether a proxy is measured at all
+# uses NAME: whether a proxy is measured at all, with media or without
 uses()
 {
-	[[ " $PROXIES $REG_PROXIES " == *" $1 "* ]]
+	[[ " $PROXIES $REG_PROXIES " =~ \ $1(_media)?\  ]]
 }
 
 main()
 {
 	local p cps_sipfpd='' cps_kamailio='' reg_sipfpd='' reg_kamailio=''
+	local cps_sipfpd_media='' cps_kamailio_media=''
 
 	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
 	for p in ip ss sipp awk python3; do
@@ -781,6 +833,8 @@ main()
 	! uses kamailio || command -v kamailio >/dev/null ||
 		skip "no kamailio (make deps)"
 	! uses sipfpd || [ -x "$SIPFPD" ] || skip "no $SIPFPD (make)"
+	! uses kamailio_media || command -v rtpengine >/dev/null ||
+		skip "no rtpengine (make deps)"
 	ip netns add "bench-probe-$$" 2>/dev/null ||
 		skip "cannot create network namespaces"
 	ip netns del "bench-probe-$$"
@@ -807,6 +861,15 @@ main()
 	if [ -n "$cps_sipfpd" ] && [ -n "$cps_kamailio" ]; then
 		echo "cps_ratio_sipfpd_vs_kamailio=$(ratio "$cps_sipfpd" \
 			"$cps_kamailio")"
+	fi
+	# the media goal: anchoring costs less than Kamailio's whole job
+	if [ -n "$cps_sipfpd_media" ] && [ -n "$cps_kamailio" ]; then
+		echo "cps_ratio_sipfpd_media_vs_kamailio=$(ratio \
+			"$cps_sipfpd_media" "$cps_kamailio")"
+	fi
+	if [ -n "$cps_sipfpd_media" ] && [ -n "$cps_kamailio_media" ]; then
+		echo "cps_ratio_sipfpd_media_vs_kamailio_media=$(ratio \
+			"$cps_sipfpd_media" "$cps_kamailio_media")"
 	fi
 	[ -n "$cps_kamailio" ] && echo "kamailio_children=$KAM_CHILDREN"
 	[ -n "$REG_PROXIES" ] || return 0
