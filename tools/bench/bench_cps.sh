@@ -13,7 +13,13 @@
 # A call is INVITE with SDP, 100, 180, 200, ACK, BYE, 200, held
 # BENCH_HOLD_MS; sipfpd trusts the caller's address (no digest), and
 # routes every number to the callee ([routes] *), as Kamailio does with
-# tools/bench/kamailio.cfg. A registration is REGISTER, 401, REGISTER with
+# tools/bench/kamailio.cfg. With media (sipfpd_media, kamailio_media)
+# the same calls have their SDP anchored: sipfpd's own relay ports, or
+# Kamailio's rtpengine module driving rtpengine in userspace
+# (--table=-1) in the proxy's namespace. No RTP flows: this is the cost
+# of setting media up and tearing it down, and the goal (issue 4) is
+# sipfpd with media at least as fast as Kamailio without.
+# A registration is REGISTER, 401, REGISTER with
 # MD5 digest, 200, for users taken in turn (Kamailio's: db_text
 # subscriber table, bindings in memory; sipfpd's: its users file, its
 # SQLite location store).
@@ -45,8 +51,8 @@
 #   BENCH_START_RATE         first probe, calls/s (2000)
 #   BENCH_MAX_TRIALS         full trials per search at most (5)
 #   BENCH_HOLD_MS            call hold time (100)
-#   BENCH_PROXIES            whose calls to measure ("sipfpd kamailio";
-#                            empty for none)
+#   BENCH_PROXIES            whose calls to measure ("sipfpd kamailio
+#                            sipfpd_media kamailio_media"; empty for none)
 #   BENCH_REG                whose registrations ("sipfpd"; Kamailio's
 #                            take three minutes more; empty for none)
 #   BENCH_REG_SECONDS        registration trial length (30)
