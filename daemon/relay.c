@@ -232,8 +232,7 @@ static void latch(struct relay_flow *rf, const union tp_addr *from)
 }
 
 /* Whether @from may send on this flow; may latch, may send events. */
-static bool source_ok(struct relay_flow *rf, union tp_addr *from,
-		      uint64_t now)
+static bool source_ok(struct relay_flow *rf, union tp_addr *from, uint64_t now)
 {
 	const struct fp_flow_spec *sp = &rf->f->spec;
 	const union tp_addr *want = &rf->src;

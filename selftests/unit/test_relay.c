@@ -178,19 +178,19 @@ static void sink_read(int fd, uint32_t events_, void *arg)
 static void sock_open(struct sock *s, const char *ip)
 {
 	int family = strchr(ip, ':') ? AF_INET6 : AF_INET, one = 1;
-	socklen_t len = sizeof(s->addr);
+	void *in = family == AF_INET ? (void *)&s->addr.sin.sin_addr :
+				       (void *)&s->addr.sin6.sin6_addr;
+	socklen_t len = family == AF_INET ? sizeof(s->addr.sin) :
+					    sizeof(s->addr.sin6);
 
 	memset(s, 0, sizeof(*s));
 	s->addr.sa.sa_family = family;
-	CU_ASSERT_FATAL(inet_pton(family, ip, family == AF_INET ?
-				  (void *)&s->addr.sin.sin_addr :
-				  (void *)&s->addr.sin6.sin6_addr) == 1);
+	CU_ASSERT_FATAL(inet_pton(family, ip, in) == 1);
 	s->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	CU_ASSERT_FATAL(s->fd >= 0);
 	if (family == AF_INET6)
 		setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	CU_ASSERT_FATAL(!bind(s->fd, &s->addr.sa, family == AF_INET6 ?
-				  sizeof(s->addr.sin6) : sizeof(s->addr.sin)));
+	CU_ASSERT_FATAL(!bind(s->fd, &s->addr.sa, len));
 	CU_ASSERT_FATAL(!getsockname(s->fd, &s->addr.sa, &len));
 }
 
@@ -213,8 +213,7 @@ static socklen_t alen(const union tp_addr *a)
 
 static bool same(const union tp_addr *a, const union tp_addr *b)
 {
-	return a->sa.sa_family == b->sa.sa_family &&
-	       !memcmp(a, b, alen(a));
+	return a->sa.sa_family == b->sa.sa_family && !memcmp(a, b, alen(a));
 }
 
 /* An RTP packet of @len octets: 12-byte header, PT 0, then a pattern. */
@@ -242,7 +241,8 @@ static void send_to(struct sock *from, const struct sock *to, uint16_t seq,
 
 	rtp(buf, seq, len);
 	CU_ASSERT_EQUAL(sendto(from->fd, buf, len, 0, &to->addr.sa,
-			       alen(&to->addr)), (ssize_t)len);
+			       alen(&to->addr)),
+			(ssize_t)len);
 }
 
 static void setup(void)
@@ -263,26 +263,74 @@ static void teardown(void)
 	ev_exit();
 }
 
-/* A fixed-source flow from @a's leg @ra to @b out of @rb. */
-static struct fp_flow_spec spec_for(const struct sock *a, const struct sock *ra,
-				    const struct sock *rb, const struct sock *b)
+/*
+ * The sockets of one test: phones a and b (sinks in the loop), a2 on
+ * another port of a's host, c3 on a third host (127.0.0.2; IPv4 rigs
+ * only use it), and the relay's legs ra and rb.
+ */
+static struct sock a, a2, c3, ra, rb, b;
+
+static void rig_open(const char *ip_a, const char *ip_b)
+{
+	setup();
+	sink_open(&a, ip_a);
+	sink_open(&a2, ip_a);
+	sock_open(&c3, strchr(ip_a, ':') ? "::1" : "127.0.0.2");
+	sock_open(&ra, ip_a);
+	sock_open(&rb, ip_b);
+	sink_open(&b, ip_b);
+}
+
+static void rig_close(void)
+{
+	sock_close(&a);
+	sock_close(&a2);
+	sock_close(&c3);
+	sock_close(&ra);
+	sock_close(&rb);
+	sock_close(&b);
+	teardown();
+}
+
+/* A fixed-source flow from @from's leg @in to @to out of @out. */
+static struct fp_flow_spec spec_for(const struct sock *from,
+				    const struct sock *in,
+				    const struct sock *out,
+				    const struct sock *to)
 {
 	struct fp_flow_spec s;
 
 	memset(&s, 0, sizeof(s));
 	s.cookie = 1;
-	s.local = ra->addr;
-	s.fd = ra->fd;
+	s.local = in->addr;
+	s.fd = in->fd;
 	s.src_mode = FP_SRC_FIXED;
-	s.src = a->addr;
-	s.out_local = rb->addr;
-	s.out_fd = rb->fd;
-	if (b)
-		s.peer = b->addr;
+	s.src = from->addr;
+	s.out_local = out->addr;
+	s.out_fd = out->fd;
+	if (to)
+		s.peer = to->addr;
 	s.dscp = EF;
 	s.rtp = true;
 	s.clock_rate = 8000;
 	return s;
+}
+
+static struct fp_flow *add(const struct fp_flow_spec *sp)
+{
+	struct fp_flow *f = fp_flow_add(sp, (void *)sp);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	return f;
+}
+
+static struct fp_counters counters(struct fp_flow *f)
+{
+	struct fp_counters c;
+
+	memset(&c, 0xa5, sizeof(c));
+	CU_ASSERT_EQUAL(fp_flow_counters(f, &c), 0);
+	return c;
 }
 
 static int tos_of(int fd, int family)
@@ -298,27 +346,23 @@ static int tos_of(int fd, int family)
 }
 
 /*
- * Sends 1..10 without 5 (172-octet RTP) from @a through a flow
- * @ra -> @rb to @b, and checks what arrives and every counter.
+ * Sends 1..10 without 5 (172-octet RTP) from a through a flow ra -> rb
+ * to b, and checks what arrives and every counter.
  */
 static void forward(const char *ip_a, const char *ip_b)
 {
-	struct sock a, ra, rb, b;
 	struct fp_flow_spec sp;
 	struct fp_counters c;
 	struct fp_flow *f;
 	uint8_t want_buf[172];
 
-	setup();
-	sock_open(&a, ip_a);
-	sock_open(&ra, ip_a);
-	sock_open(&rb, ip_b);
-	sink_open(&b, ip_b);
+	rig_open(ip_a, ip_b);
 	sp = spec_for(&a, &ra, &rb, &b);
-	f = fp_flow_add(&sp, &sp);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	f = add(&sp);
 	CU_ASSERT_EQUAL(tos_of(rb.fd, rb.addr.sa.sa_family), EF << 2);
-	CU_ASSERT(!fp_flow_counters(f, &c));
+	c = counters(f);
+	CU_ASSERT_EQUAL(c.packets, 0);
+	CU_ASSERT_EQUAL(c.last_ms, 0);
 	CU_ASSERT_EQUAL(c.path, FP_PATH_NONE);
 	CU_ASSERT(!c.rtp_seen);
 	for (uint16_t seq = 1; seq <= 10; seq++)
@@ -332,7 +376,7 @@ static void forward(const char *ip_a, const char *ip_b)
 	CU_ASSERT_EQUAL(b.last_len, 172);
 	rtp(want_buf, 10, 172);
 	CU_ASSERT(!memcmp(b.last, want_buf, 172));
-	CU_ASSERT(!fp_flow_counters(f, &c));
+	c = counters(f);
 	CU_ASSERT_EQUAL(c.packets, 9);
 	CU_ASSERT_EQUAL(c.bytes, 9 * 172);
 	for (int i = 0; i < FP_DROP_MAX; i++)
@@ -345,13 +389,11 @@ static void forward(const char *ip_a, const char *ip_b)
 	CU_ASSERT_EQUAL(c.ext_max_seq, 10);
 	CU_ASSERT_EQUAL(c.expected, 10);
 	CU_ASSERT_EQUAL(c.lost, 1);
+	/* 20 ms of timestamps apart, sent at once (figures: test_rtpstat) */
+	CU_ASSERT(c.jitter > 0);
 	CU_ASSERT_EQUAL(nevents, 0);
 	fp_flow_del(f);
-	sock_close(&a);
-	sock_close(&ra);
-	sock_close(&rb);
-	sock_close(&b);
-	teardown();
+	rig_close();
 }
 
 static void test_forward_v4(void)
@@ -377,23 +419,16 @@ static void test_forward_6to4(void)
 /* Both directions of one stream at once, the legs of two families. */
 static void test_both_ways(void)
 {
-	struct sock a, ra, rb, b;
 	struct fp_flow_spec sab, sba;
 	struct fp_flow *fab, *fba;
 	struct fp_counters c;
 
-	setup();
-	sink_open(&a, "127.0.0.1");
-	sock_open(&ra, "127.0.0.1");
-	sock_open(&rb, "::1");
-	sink_open(&b, "::1");
+	rig_open("127.0.0.1", "::1");
 	sab = spec_for(&a, &ra, &rb, &b);
 	sba = spec_for(&b, &rb, &ra, &a);
 	sba.dscp = 10;
-	fab = fp_flow_add(&sab, NULL);
-	fba = fp_flow_add(&sba, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fab);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fba);
+	fab = add(&sab);
+	fba = add(&sba);
 	CU_ASSERT_EQUAL(tos_of(rb.fd, AF_INET6), EF << 2);
 	CU_ASSERT_EQUAL(tos_of(ra.fd, AF_INET), 10 << 2);
 	for (uint16_t seq = 100; seq < 150; seq++) {
@@ -404,45 +439,33 @@ static void test_both_ways(void)
 	CU_ASSERT(wait_sink(&a, 50));
 	CU_ASSERT(same(&a.from, &ra.addr));
 	CU_ASSERT(same(&b.from, &rb.addr));
-	CU_ASSERT(!fp_flow_counters(fba, &c));
+	c = counters(fba);
 	CU_ASSERT_EQUAL(c.packets, 50);
 	CU_ASSERT_EQUAL(c.bytes, 50 * 80);
 	CU_ASSERT_EQUAL(c.ext_max_seq, 1149);
 	CU_ASSERT_EQUAL(c.expected, 50);
 	CU_ASSERT_EQUAL(c.lost, 0);
-	CU_ASSERT(!fp_flow_counters(fab, &c));
+	c = counters(fab);
 	CU_ASSERT_EQUAL(c.packets, 50);
 	CU_ASSERT_EQUAL(c.bytes, 50 * 60);
 	fp_flow_del(fab);
 	fp_flow_del(fba);
-	sock_close(&a);
-	sock_close(&ra);
-	sock_close(&rb);
-	sock_close(&b);
-	teardown();
+	rig_close();
 }
 
 /*
- * RTP bleed: a third host (127.0.0.2) and another port of the right
- * host get nothing through a fixed flow; one event tells, not eight.
+ * RTP bleed: a third host and another port of the right host get
+ * nothing through a fixed flow; one event tells, not eight.
  */
 static void test_fixed_rejects(void)
 {
-	struct sock a, a2, c3, ra, rb, b;
 	struct fp_flow_spec sp;
 	struct fp_counters c;
 	struct fp_flow *f;
 
-	setup();
-	sock_open(&a, "127.0.0.1");
-	sock_open(&a2, "127.0.0.1");
-	sock_open(&c3, "127.0.0.2");
-	sock_open(&ra, "127.0.0.1");
-	sock_open(&rb, "127.0.0.1");
-	sink_open(&b, "127.0.0.1");
+	rig_open("127.0.0.1", "127.0.0.1");
 	sp = spec_for(&a, &ra, &rb, &b);
-	f = fp_flow_add(&sp, &b);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	f = add(&sp);
 	for (uint16_t seq = 1; seq <= 5; seq++)
 		send_to(&c3, &ra, seq, 40);
 	for (uint16_t seq = 1; seq <= 3; seq++)
@@ -456,7 +479,7 @@ static void test_fixed_rejects(void)
 	send_to(&a, &ra, 7, 40);
 	CU_ASSERT(wait_sink(&b, 1));
 	CU_ASSERT_EQUAL(b.count, 1);
-	CU_ASSERT(!fp_flow_counters(f, &c));
+	c = counters(f);
 	CU_ASSERT_EQUAL(c.packets, 1);
 	CU_ASSERT_EQUAL(c.bytes, 40);
 	CU_ASSERT_EQUAL(c.drops[FP_DROP_SOURCE], 8);
@@ -465,13 +488,7 @@ static void test_fixed_rejects(void)
 	CU_ASSERT_EQUAL(c.expected, 0);
 	CU_ASSERT_EQUAL(nevents, 1);
 	fp_flow_del(f);
-	sock_close(&a);
-	sock_close(&a2);
-	sock_close(&c3);
-	sock_close(&ra);
-	sock_close(&rb);
-	sock_close(&b);
-	teardown();
+	rig_close();
 }
 
 static struct fp_flow *rev_flow;
@@ -488,30 +505,46 @@ static void latch_hook(struct fp_flow *f, enum fp_event ev,
 	CU_ASSERT_EQUAL(fp_flow_update(rev_flow, &sp), 0);
 }
 
-static void test_latch(void)
+/* A new peer keeps the latch; a new window (re-INVITE) forgets it. */
+static void relatch(struct fp_flow *f, struct fp_flow_spec *sp)
 {
-	struct sock a, a2, c3, ra, rb, b;
-	struct fp_flow_spec sab, sba;
-	struct fp_flow *fab;
 	struct fp_counters c;
 
-	setup();
-	sock_open(&a, "127.0.0.1");
-	sink_open(&a2, "127.0.0.1");
-	sock_open(&c3, "127.0.0.2");
-	sock_open(&ra, "127.0.0.1");
-	sock_open(&rb, "127.0.0.1");
-	sink_open(&b, "127.0.0.1");
+	event_hook = NULL;
+	sp->dscp = 0;
+	CU_ASSERT_EQUAL(fp_flow_update(f, sp), 0);
+	CU_ASSERT(counters(f).latched);
+	send_to(&a2, &ra, 3, 50);
+	CU_ASSERT(wait_sink(&b, 3));
+	sp->latch_until_ms++;
+	CU_ASSERT_EQUAL(fp_flow_update(f, sp), 0);
+	CU_ASSERT(!counters(f).latched);
+	/* the SDP's host latches anew, from the SDP's own port this time */
+	send_to(&a, &ra, 4, 50);
+	CU_ASSERT(wait_sink(&b, 4));
+	CU_ASSERT_EQUAL_FATAL(nevents, 3);
+	CU_ASSERT_EQUAL(events[2].ev, FP_EV_LATCHED);
+	CU_ASSERT(same(&events[2].addr, &a.addr));
+	c = counters(f);
+	CU_ASSERT(same(&c.source, &a.addr));
+	CU_ASSERT_EQUAL(c.packets, 4);
+}
+
+static void test_latch(void)
+{
+	struct fp_flow_spec sab, sba;
+	struct fp_counters c;
+	struct fp_flow *fab;
+
+	rig_open("127.0.0.1", "127.0.0.1");
 	/* the SDP said a's address, port 9; the NAT maps to a2's port */
 	sab = spec_for(&a, &ra, &rb, &b);
 	sab.src_mode = FP_SRC_LATCH;
 	sab.src.sin.sin_port = htons(9);
 	sab.latch_until_ms = ev_now_ms() + 60000;
 	sba = spec_for(&b, &rb, &ra, NULL);
-	fab = fp_flow_add(&sab, NULL);
-	rev_flow = fp_flow_add(&sba, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fab);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(rev_flow);
+	fab = add(&sab);
+	rev_flow = add(&sba);
 	event_hook = latch_hook;
 	/* another host inside the window: no latch */
 	send_to(&c3, &ra, 1, 50);
@@ -524,87 +557,54 @@ static void test_latch(void)
 	CU_ASSERT_PTR_EQUAL(events[1].f, fab);
 	CU_ASSERT_EQUAL(events[1].ev, FP_EV_LATCHED);
 	CU_ASSERT(events[1].has_addr && same(&events[1].addr, &a2.addr));
-	CU_ASSERT(!fp_flow_counters(fab, &c));
+	c = counters(fab);
 	CU_ASSERT(c.latched);
 	CU_ASSERT(same(&c.source, &a2.addr));
 	/* the reverse flow reaches the latched port */
 	send_to(&b, &rb, 1, 30);
 	CU_ASSERT(wait_sink(&a2, 1));
 	CU_ASSERT(same(&a2.from, &ra.addr));
-	/* latched: the SDP port and the third host are both out */
+	/* latched: the SDP's host on another port and a third host are out */
 	send_to(&a, &ra, 2, 50);
 	send_to(&c3, &ra, 2, 50);
 	CU_ASSERT(wait_drops(fab, FP_DROP_SOURCE, 3));
 	send_to(&a2, &ra, 2, 50);
 	CU_ASSERT(wait_sink(&b, 2));
-	CU_ASSERT(!fp_flow_counters(fab, &c));
+	c = counters(fab);
 	CU_ASSERT_EQUAL(c.packets, 2);
 	CU_ASSERT_EQUAL(c.drops[FP_DROP_SOURCE], 3);
 	CU_ASSERT_EQUAL(b.count, 2);
 	/* latched once; mismatches rate-limited to the first */
 	CU_ASSERT_EQUAL(nevents, 2);
-	/* a new peer keeps the latch */
-	event_hook = NULL;
-	sab.dscp = 0;
-	CU_ASSERT_EQUAL(fp_flow_update(fab, &sab), 0);
-	CU_ASSERT(!fp_flow_counters(fab, &c));
-	CU_ASSERT(c.latched);
-	send_to(&a2, &ra, 3, 50);
-	CU_ASSERT(wait_sink(&b, 3));
-	/* a new window (re-INVITE) forgets it: the SDP's host latches anew */
-	sab.latch_until_ms++;
-	CU_ASSERT_EQUAL(fp_flow_update(fab, &sab), 0);
-	CU_ASSERT(!fp_flow_counters(fab, &c));
-	CU_ASSERT(!c.latched);
-	send_to(&a, &ra, 4, 50);
-	CU_ASSERT(wait_sink(&b, 4));
-	CU_ASSERT_EQUAL_FATAL(nevents, 3);
-	CU_ASSERT_EQUAL(events[2].ev, FP_EV_LATCHED);
-	CU_ASSERT(same(&events[2].addr, &a.addr));
-	CU_ASSERT(!fp_flow_counters(fab, &c));
-	CU_ASSERT(same(&c.source, &a.addr));
-	CU_ASSERT_EQUAL(c.packets, 4);
+	relatch(fab, &sab);
 	fp_flow_del(fab);
 	fp_flow_del(rev_flow);
-	sock_close(&a);
-	sock_close(&a2);
-	sock_close(&c3);
-	sock_close(&ra);
-	sock_close(&rb);
-	sock_close(&b);
-	teardown();
+	rig_close();
 }
 
 /* Past the window unlatched, the flow is fixed to the SDP's source. */
 static void test_latch_deadline(void)
 {
-	struct sock a, a2, ra, rb, b;
 	struct fp_flow_spec sp;
 	struct fp_counters c;
 	struct fp_flow *f;
 
-	setup();
-	sock_open(&a, "127.0.0.1");
-	sock_open(&a2, "127.0.0.1");
-	sock_open(&ra, "127.0.0.1");
-	sock_open(&rb, "127.0.0.1");
-	sink_open(&b, "127.0.0.1");
+	rig_open("127.0.0.1", "127.0.0.1");
 	sp = spec_for(&a, &ra, &rb, &b);
 	sp.src_mode = FP_SRC_LATCH;
 	sp.latch_until_ms = ev_now_ms();
-	f = fp_flow_add(&sp, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	f = add(&sp);
 	send_to(&a2, &ra, 1, 50);
 	CU_ASSERT(wait_drops(f, FP_DROP_SOURCE, 1));
 	send_to(&a, &ra, 2, 50);
 	CU_ASSERT(wait_sink(&b, 1));
-	CU_ASSERT(!fp_flow_counters(f, &c));
+	c = counters(f);
 	CU_ASSERT(!c.latched);
 	CU_ASSERT_EQUAL(c.packets, 1);
 	CU_ASSERT_EQUAL(c.drops[FP_DROP_SOURCE], 1);
 	CU_ASSERT_EQUAL_FATAL(nevents, 1);
 	CU_ASSERT_EQUAL(events[0].ev, FP_EV_SOURCE_MISMATCH);
-	/* a new window (re-INVITE) lets it latch again */
+	/* a new window lets it latch */
 	sp.latch_until_ms = ev_now_ms() + 60000;
 	CU_ASSERT_EQUAL(fp_flow_update(f, &sp), 0);
 	send_to(&a2, &ra, 3, 50);
@@ -613,30 +613,19 @@ static void test_latch_deadline(void)
 	CU_ASSERT_EQUAL(events[1].ev, FP_EV_LATCHED);
 	CU_ASSERT(same(&events[1].addr, &a2.addr));
 	fp_flow_del(f);
-	sock_close(&a);
-	sock_close(&a2);
-	sock_close(&ra);
-	sock_close(&rb);
-	sock_close(&b);
-	teardown();
+	rig_close();
 }
 
 /* No peer, then hold at 0.0.0.0, then a peer: counted, then sent. */
 static void test_no_peer(void)
 {
-	struct sock a, ra, rb, b;
 	struct fp_flow_spec sp;
 	struct fp_counters c;
 	struct fp_flow *f;
 
-	setup();
-	sock_open(&a, "127.0.0.1");
-	sock_open(&ra, "127.0.0.1");
-	sock_open(&rb, "127.0.0.1");
-	sink_open(&b, "127.0.0.1");
+	rig_open("127.0.0.1", "127.0.0.1");
 	sp = spec_for(&a, &ra, &rb, NULL);
-	f = fp_flow_add(&sp, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	f = add(&sp);
 	send_to(&a, &ra, 1, 50);
 	send_to(&a, &ra, 2, 50);
 	CU_ASSERT(wait_drops(f, FP_DROP_NO_PEER, 2));
@@ -649,7 +638,7 @@ static void test_no_peer(void)
 	CU_ASSERT_EQUAL(fp_flow_update(f, &sp), 0);
 	send_to(&a, &ra, 4, 50);
 	CU_ASSERT(wait_sink(&b, 1));
-	CU_ASSERT(!fp_flow_counters(f, &c));
+	c = counters(f);
 	CU_ASSERT_EQUAL(c.packets, 1);
 	CU_ASSERT_EQUAL(c.drops[FP_DROP_NO_PEER], 3);
 	/* what arrived while on hold still counts as received */
@@ -657,47 +646,32 @@ static void test_no_peer(void)
 	CU_ASSERT_EQUAL(c.lost, 0);
 	CU_ASSERT_EQUAL(b.count, 1);
 	fp_flow_del(f);
-	sock_close(&a);
-	sock_close(&ra);
-	sock_close(&rb);
-	sock_close(&b);
-	teardown();
+	rig_close();
 }
 
-/* 2048 octets fit; 2049 and the empty datagram do not. */
+/* 2048 octets fit; 2049, 3000 and the empty datagram do not. */
 static void test_truncated(void)
 {
-	struct sock a, ra, rb, b;
 	struct fp_flow_spec sp;
 	struct fp_counters c;
 	struct fp_flow *f;
 
-	setup();
-	sock_open(&a, "::1");
-	sock_open(&ra, "::1");
-	sock_open(&rb, "::1");
-	sink_open(&b, "::1");
+	rig_open("::1", "::1");
 	sp = spec_for(&a, &ra, &rb, &b);
-	f = fp_flow_add(&sp, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	f = add(&sp);
 	send_to(&a, &ra, 1, 2049);
 	send_to(&a, &ra, 2, 3000);
-	CU_ASSERT_EQUAL(sendto(a.fd, "", 0, 0, &ra.addr.sa, alen(&ra.addr)),
-			0);
+	CU_ASSERT_EQUAL(sendto(a.fd, "", 0, 0, &ra.addr.sa, alen(&ra.addr)), 0);
 	CU_ASSERT(wait_drops(f, FP_DROP_TRUNCATED, 3));
 	send_to(&a, &ra, 3, 2048);
 	CU_ASSERT(wait_sink(&b, 1));
 	CU_ASSERT_EQUAL(b.last_len, 2048);
-	CU_ASSERT(!fp_flow_counters(f, &c));
+	c = counters(f);
 	CU_ASSERT_EQUAL(c.packets, 1);
 	CU_ASSERT_EQUAL(c.bytes, 2048);
 	CU_ASSERT_EQUAL(c.drops[FP_DROP_TRUNCATED], 3);
 	fp_flow_del(f);
-	sock_close(&a);
-	sock_close(&ra);
-	sock_close(&rb);
-	sock_close(&b);
-	teardown();
+	rig_close();
 }
 
 /*
@@ -706,23 +680,16 @@ static void test_truncated(void)
  */
 static void test_idle(void)
 {
-	struct sock a, ra, rb, b;
 	struct fp_flow_spec sp;
 	struct fp_flow *f, *quiet;
 
-	setup();
-	sock_open(&a, "127.0.0.1");
-	sock_open(&ra, "127.0.0.1");
-	sock_open(&rb, "127.0.0.1");
-	sink_open(&b, "127.0.0.1");
+	rig_open("127.0.0.1", "127.0.0.1");
 	sp = spec_for(&a, &ra, &rb, &b);
 	sp.idle_ms = 1;
-	f = fp_flow_add(&sp, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	f = add(&sp);
 	/* a flow that never asked for idle events */
 	sp = spec_for(&b, &rb, &ra, &a);
-	quiet = fp_flow_add(&sp, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(quiet);
+	quiet = add(&sp);
 	CU_ASSERT(wait_events(1, GUARD_MS));
 	CU_ASSERT_EQUAL_FATAL(nevents, 1);
 	CU_ASSERT_PTR_EQUAL(events[0].f, f);
@@ -740,30 +707,21 @@ static void test_idle(void)
 	CU_ASSERT_EQUAL(events[1].ev, FP_EV_IDLE);
 	fp_flow_del(f);
 	fp_flow_del(quiet);
-	sock_close(&a);
-	sock_close(&ra);
-	sock_close(&rb);
-	sock_close(&b);
-	teardown();
+	rig_close();
 }
 
 /* A new receive socket: the old one is left alone, unread. */
 static void test_update_fd(void)
 {
-	struct sock a, ra, ra2, rb, b;
 	struct fp_flow_spec sp;
 	struct fp_flow *f;
+	struct sock ra2;
 	uint8_t buf[64];
 
-	setup();
-	sock_open(&a, "127.0.0.1");
-	sock_open(&ra, "127.0.0.1");
+	rig_open("127.0.0.1", "127.0.0.1");
 	sock_open(&ra2, "127.0.0.1");
-	sock_open(&rb, "127.0.0.1");
-	sink_open(&b, "127.0.0.1");
 	sp = spec_for(&a, &ra, &rb, &b);
-	f = fp_flow_add(&sp, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	f = add(&sp);
 	sp.fd = ra2.fd;
 	sp.local = ra2.addr;
 	sp.dscp = 0;
@@ -776,14 +734,9 @@ static void test_update_fd(void)
 	CU_ASSERT_EQUAL(recv(ra.fd, buf, sizeof(buf), MSG_DONTWAIT), 40);
 	/* the socket is the caller's: still open after the flow goes */
 	fp_flow_del(f);
-	CU_ASSERT_EQUAL(send(ra2.fd, "", 0, 0) < 0 ? errno : 0,
-			EDESTADDRREQ);
-	sock_close(&a);
-	sock_close(&ra);
+	CU_ASSERT_EQUAL(send(ra2.fd, "", 0, 0) < 0 ? errno : 0, EDESTADDRREQ);
 	sock_close(&ra2);
-	sock_close(&rb);
-	sock_close(&b);
-	teardown();
+	rig_close();
 }
 
 static struct fp_flow *del_a, *del_b;
@@ -796,6 +749,20 @@ static void del_hook(struct fp_flow *f, enum fp_event ev,
 	del_a = del_b = NULL;
 }
 
+/* Both flows of a stream, each with @idle_ms. */
+static void add_pair(uint32_t idle_ms)
+{
+	struct fp_flow_spec sp;
+
+	nevents = 0;
+	sp = spec_for(&a, &ra, &rb, &b);
+	sp.idle_ms = idle_ms;
+	del_a = add(&sp);
+	sp = spec_for(&b, &rb, &ra, &a);
+	sp.idle_ms = idle_ms;
+	del_b = add(&sp);
+}
+
 /*
  * The session layer ends a call from inside an event: the flow whose
  * batch is running, and one the idle scan has yet to reach.  (ASan
@@ -803,22 +770,10 @@ static void del_hook(struct fp_flow *f, enum fp_event ev,
  */
 static void test_del_in_event(void)
 {
-	struct sock a, c3, ra, rb, b;
 	struct fp_flow_spec sp;
-	uint8_t buf[64];
 
-	setup();
-	sock_open(&a, "127.0.0.1");
-	sock_open(&c3, "127.0.0.2");
-	sock_open(&ra, "127.0.0.1");
-	sock_open(&rb, "127.0.0.1");
-	sink_open(&b, "127.0.0.1");
-	sp = spec_for(&a, &ra, &rb, &b);
-	del_a = fp_flow_add(&sp, NULL);
-	sp = spec_for(&b, &rb, &ra, &a);
-	del_b = fp_flow_add(&sp, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(del_a);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(del_b);
+	rig_open("127.0.0.1", "127.0.0.1");
+	add_pair(0);
 	event_hook = del_hook;
 	send_to(&c3, &ra, 1, 40);
 	send_to(&a, &ra, 2, 40);
@@ -826,17 +781,8 @@ static void test_del_in_event(void)
 	CU_ASSERT_PTR_NULL(del_a);
 	/* nothing after the mismatch in that batch went out */
 	CU_ASSERT_EQUAL(b.count, 0);
-	CU_ASSERT(recv(b.fd, buf, sizeof(buf), MSG_DONTWAIT) < 0);
 	/* idle: the first flow scanned deletes both */
-	nevents = 0;
-	sp = spec_for(&a, &ra, &rb, &b);
-	sp.idle_ms = 1;
-	del_a = fp_flow_add(&sp, NULL);
-	sp = spec_for(&b, &rb, &ra, &a);
-	sp.idle_ms = 1;
-	del_b = fp_flow_add(&sp, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(del_a);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(del_b);
+	add_pair(1);
 	CU_ASSERT(wait_events(1, GUARD_MS));
 	CU_ASSERT_PTR_NULL(del_b);
 	CU_ASSERT_EQUAL(nevents, 1);
@@ -845,36 +791,24 @@ static void test_del_in_event(void)
 	sp = spec_for(&a, &ra, &rb, &b);
 	sp.src_mode = FP_SRC_LATCH;
 	sp.latch_until_ms = ev_now_ms() + 60000;
-	del_a = fp_flow_add(&sp, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(del_a);
+	del_a = add(&sp);
 	send_to(&a, &ra, 1, 40);
 	send_to(&a, &ra, 2, 40);
 	CU_ASSERT(wait_events(1, GUARD_MS));
 	CU_ASSERT_EQUAL(events[0].ev, FP_EV_LATCHED);
 	CU_ASSERT_PTR_NULL(del_a);
 	CU_ASSERT_EQUAL(b.count, 0);
-	CU_ASSERT(recv(b.fd, buf, sizeof(buf), MSG_DONTWAIT) < 0);
-	sock_close(&a);
-	sock_close(&c3);
-	sock_close(&ra);
-	sock_close(&rb);
-	sock_close(&b);
-	teardown();
+	rig_close();
 }
 
 /* Mapped IPv4 in the spec matches and reaches plain IPv4. */
 static void test_mapped(void)
 {
-	struct sock a, ra, rb, b;
 	struct fp_flow_spec sp;
 	struct fp_flow *f;
 	union tp_addr m;
 
-	setup();
-	sock_open(&a, "127.0.0.1");
-	sock_open(&ra, "127.0.0.1");
-	sock_open(&rb, "127.0.0.1");
-	sink_open(&b, "127.0.0.1");
+	rig_open("127.0.0.1", "127.0.0.1");
 	sp = spec_for(&a, &ra, &rb, &b);
 	memset(&m, 0, sizeof(m));
 	m.sin6.sin6_family = AF_INET6;
@@ -885,30 +819,22 @@ static void test_mapped(void)
 	sp.src = m;
 	m.sin6.sin6_port = b.addr.sin.sin_port;
 	sp.peer = m;
-	f = fp_flow_add(&sp, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	f = add(&sp);
 	send_to(&a, &ra, 1, 40);
 	CU_ASSERT(wait_sink(&b, 1));
 	CU_ASSERT(same(&b.from, &rb.addr));
 	CU_ASSERT_EQUAL(nevents, 0);
 	fp_flow_del(f);
-	sock_close(&a);
-	sock_close(&ra);
-	sock_close(&rb);
-	sock_close(&b);
-	teardown();
+	rig_close();
 }
 
 static void test_refused(void)
 {
-	struct sock a, ra, rb, b6;
 	struct fp_flow_spec sp, bad;
 	struct fp_flow *f;
+	struct sock b6;
 
-	setup();
-	sock_open(&a, "127.0.0.1");
-	sock_open(&ra, "127.0.0.1");
-	sock_open(&rb, "127.0.0.1");
+	rig_open("127.0.0.1", "127.0.0.1");
 	sock_open(&b6, "::1");
 	/* an IPv6 peer cannot be reached from an IPv4 socket */
 	sp = spec_for(&a, &ra, &rb, &b6);
@@ -925,8 +851,7 @@ static void test_refused(void)
 	CU_ASSERT_EQUAL(errno, EINVAL);
 	/* one reader per socket */
 	sp = spec_for(&a, &ra, &rb, NULL);
-	f = fp_flow_add(&sp, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	f = add(&sp);
 	CU_ASSERT_PTR_NULL(fp_flow_add(&sp, NULL));
 	CU_ASSERT_EQUAL(errno, EEXIST);
 	/* a refused update leaves the flow as it was */
@@ -943,11 +868,8 @@ static void test_refused(void)
 	CU_ASSERT_PTR_NULL(f->be);
 	CU_ASSERT_EQUAL(fp_flow_counters(f, NULL), -ENODEV);
 	fp_flow_del(f);
-	sock_close(&a);
-	sock_close(&ra);
-	sock_close(&rb);
 	sock_close(&b6);
-	teardown();
+	rig_close();
 }
 
 static void test_select(void)
