@@ -289,11 +289,6 @@ static void queue(struct relay_flow *rf, int i, int k)
 	siovs[k].iov_len = rmsgs[i].msg_len;
 	mh->msg_name = &rf->peer;
 	mh->msg_namelen = rf->peer_len;
-	mh->msg_iov = &siovs[k];
-	mh->msg_iovlen = 1;
-	mh->msg_control = NULL;
-	mh->msg_controllen = 0;
-	mh->msg_flags = 0;
 }
 
 /*
@@ -329,20 +324,17 @@ static void send_batch(struct relay_flow *rf, int n, uint64_t now)
 	}
 }
 
+/* The fields of the batch headers that no call changes. */
 static void prepare(void)
 {
 	for (int i = 0; i < RELAY_BATCH; i++) {
-		struct msghdr *mh = &rmsgs[i].msg_hdr;
-
 		riovs[i].iov_base = bufs[i];
 		riovs[i].iov_len = sizeof(bufs[i]);
-		mh->msg_name = &froms[i];
-		mh->msg_namelen = sizeof(froms[i]);
-		mh->msg_iov = &riovs[i];
-		mh->msg_iovlen = 1;
-		mh->msg_control = NULL;
-		mh->msg_controllen = 0;
-		mh->msg_flags = 0;
+		rmsgs[i].msg_hdr.msg_name = &froms[i];
+		rmsgs[i].msg_hdr.msg_iov = &riovs[i];
+		rmsgs[i].msg_hdr.msg_iovlen = 1;
+		smsgs[i].msg_hdr.msg_iov = &siovs[i];
+		smsgs[i].msg_hdr.msg_iovlen = 1;
 	}
 }
 
@@ -352,7 +344,9 @@ static bool relay_batch(struct relay_flow *rf, int fd)
 	uint64_t now = ev_now_ms();
 	int n, k = 0;
 
-	prepare();
+	/* recvmmsg() writes back each name's length */
+	for (int i = 0; i < RELAY_BATCH; i++)
+		rmsgs[i].msg_hdr.msg_namelen = sizeof(froms[i]);
 	n = recvmmsg(fd, rmsgs, RELAY_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return false;
@@ -533,6 +527,7 @@ static int relay_counters(struct fp_flow *f, struct fp_counters *c)
 static int relay_init(const struct config *cfg)
 {
 	ev_timer_init(&tick_timer, relay_tick, NULL);
+	prepare();
 	return 0;
 }
 
