@@ -771,6 +771,7 @@ static void add_pair(uint32_t idle_ms)
 static void test_del_in_event(void)
 {
 	struct fp_flow_spec sp;
+	unsigned int before;
 
 	rig_open("127.0.0.1", "127.0.0.1");
 	add_pair(0);
@@ -786,7 +787,12 @@ static void test_del_in_event(void)
 	CU_ASSERT(wait_events(1, GUARD_MS));
 	CU_ASSERT_PTR_NULL(del_b);
 	CU_ASSERT_EQUAL(nevents, 1);
-	/* latching, the flow goes: the packet that latched goes nowhere */
+	/*
+	 * Latching, the flow goes: the packet that latched goes nowhere.
+	 * (Part 1's second packet may have reached b in part 2 if it came
+	 * after the first batch.)
+	 */
+	before = b.count;
 	nevents = 0;
 	sp = spec_for(&a, &ra, &rb, &b);
 	sp.src_mode = FP_SRC_LATCH;
@@ -797,7 +803,7 @@ static void test_del_in_event(void)
 	CU_ASSERT(wait_events(1, GUARD_MS));
 	CU_ASSERT_EQUAL(events[0].ev, FP_EV_LATCHED);
 	CU_ASSERT_PTR_NULL(del_a);
-	CU_ASSERT_EQUAL(b.count, 0);
+	CU_ASSERT_EQUAL(b.count, before);
 	rig_close();
 }
 
