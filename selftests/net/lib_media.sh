@@ -166,6 +166,26 @@ want_seen()
 	return 1
 }
 
+seen_total()
+{
+	seen "$1" "$2" | awk '{ n += $2 } END { print n + 0 }'
+}
+
+# probe_sets NS IP: a marked packet NS sends itself lands in its spray
+# set, which is emptied again: the sets count what they should.
+probe_sets()
+{
+	ip netns exec "$1" python3 "$RTP_PY" spray --bind "$2" --to "$2:9" \
+		--listen-ms 0 >/dev/null &&
+		wait_for 1000 test_total "$1" spray 1 &&
+		ip netns exec "$1" nft flush set ip media spray
+}
+
+test_total()
+{
+	[ "$(seen_total "$1" "$2")" -eq "$3" ]
+}
+
 # pcap_packets NAME: the UDP packets of $PCAPS/NAME.pcap; pcap_ms: its
 # length in ms.
 pcap_packets()
@@ -257,7 +277,8 @@ declare -A PHONE_NS PHONE_IP PHONE_PID
 
 # mphone NAME NS SCENARIO IP MEDIA_PORT [SIPP ARGS...]: a steered phone in
 # the background, on IP:5060, its media at IP:MEDIA_PORT, Call-ID $CID
-# when it calls; NAME.msg, NAME.log (its steps), NAME.err.
+# when it calls (a test making more than one call changes CID between
+# them); NAME.msg, NAME.log (its steps), NAME.err.
 mphone()
 {
 	local name=$1 ns=$2 scen=$3 ip=$4 mp=$5
@@ -266,7 +287,7 @@ mphone()
 	rm -f "$TMP_DIR/$name".*
 	(cd "$TMP_DIR" && exec ip netns exec "$ns" sipp -sf "$SCEN/$scen" \
 		-t u1 -i "$ip" -p 5060 -mi "$ip" -mp "$mp" -m 1 -nostdin \
-		-timeout 60 -timeout_error -cid_str "${CID%-1}-%u" \
+		-timeout 60 -timeout_error -cid_str "$CID" \
 		-trace_msg -message_file "$TMP_DIR/$name.msg" \
 		-trace_err -error_file "$TMP_DIR/$name.err" \
 		-trace_logs -log_file "$TMP_DIR/$name.log" \
@@ -307,12 +328,46 @@ ctl()
 		--to "${PHONE_IP[$1]}:5060" --call-id "$CID" --do "$2"
 }
 
-# phone_rc NAME: phone NAME's exit code once it has ended (124 if it
-# does not within 5 s).
+# phone_rc NAME: phone NAME's exit code once it has ended; 124 if it has
+# not within 5 s, and then it is killed (it would hold its port).
 phone_rc()
 {
-	wait_for 5000 gone "${PHONE_PID[$1]}" || return 124
-	wait "${PHONE_PID[$1]}"
+	local pid=${PHONE_PID[$1]}
+
+	if ! wait_for 5000 gone "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return 124
+	fi
+	wait "$pid"
+}
+
+# phones_stop NAME...: the phones named are ended now, however they were.
+phones_stop()
+{
+	local name
+
+	for name in "$@"; do
+		kill -KILL "${PHONE_PID[$name]}" 2>/dev/null
+		wait "${PHONE_PID[$name]}" 2>/dev/null
+	done
+}
+
+# phones_rc NAME...: true when every phone named ended with exit 0; says
+# which did not.
+phones_rc()
+{
+	local name rc ok=0
+
+	for name in "$@"; do
+		phone_rc "$name"
+		rc=$?
+		if [ "$rc" -ne 0 ]; then
+			echo "# phone $name: SIPp exit $rc"
+			ok=1
+		fi
+	done
+	return "$ok"
 }
 
 # call_up CALLER CALLER_NS CALLER_IP CALLER_MP -- CALLEE CALLEE_NS

@@ -22,8 +22,10 @@
       ("SPRY", the MARK below) at every target, and at every port of each
       range, N rounds GAP ms apart; from its own socket, or with --spoof
       from any source (raw socket, IP header ours). Prints one line per
-      destination, "sent IP:PORT N", and "received N": UDP packets that
-      came back to its own socket (an RTP bleed would show here).
+      destination (a port both named and in a range is one destination,
+      sent to twice a round), "sent IP:PORT N", and "received N": UDP
+      packets that came back to its own socket (an RTP bleed would show
+      here).
 """
 
 import argparse
@@ -189,7 +191,7 @@ def cmd_spray(a):
         if r + 1 < a.rounds:
             got += drain(own, a.gap_ms)
     got += drain(own, a.listen_ms)
-    for d in dsts:
+    for d in sent:
         print("sent %s:%d %d" % (d[0], d[1], sent[d]))
     print("received %d" % got)
 
