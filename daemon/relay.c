@@ -310,7 +310,7 @@ static void send_batch(struct relay_flow *rf, int n, uint64_t now)
 			sent += r;
 			continue;
 		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK ||
+		if (!r || errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == ENOBUFS) {
 			rf->c.drops[FP_DROP_SEND] += n - sent;
 			break;
