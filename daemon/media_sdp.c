@@ -99,16 +99,20 @@ static uint32_t clock_of(const struct sdp_media *md)
 	return 8000;
 }
 
-/* The interface facing @side: configured, else what its route picks. */
-static int pick_local(struct media_session *s, int side, union tp_addr *out,
+/*
+ * The interface facing @toward (a side's signalling source, or its media
+ * address when that is of another family): configured, else what the
+ * route to it picks.
+ */
+static int pick_local(const union tp_addr *toward, union tp_addr *out,
 		      const struct cfg_media_if **mif)
 {
 	const struct config *cfg = media_cfg;
+	int family = toward->sa.sa_family;
 	union tp_addr src;
-	int family = s->sig[side].addr.sa.sa_family;
 
 	*mif = NULL;
-	if (tp_source_for(&s->sig[side].addr, &src))
+	if (tp_source_for(toward, &src))
 		memset(&src, 0, sizeof(src));
 	set_port(&src, 0);
 	if (!cfg->nmedia_ifs) {
@@ -133,11 +137,11 @@ static int pick_local(struct media_session *s, int side, union tp_addr *out,
 	return 0;
 }
 
-static int leg_open(struct media_session *s, int side, struct media_leg *l)
+static int leg_open(const union tp_addr *toward, struct media_leg *l)
 {
 	const struct cfg_media_if *mif;
 	const union tp_addr *adv;
-	int ret = pick_local(s, side, &l->local, &mif);
+	int ret = pick_local(toward, &l->local, &mif);
 
 	if (ret)
 		return ret;
@@ -398,6 +402,19 @@ static void rw_stream(struct sdp_rewrite_media *rm, const struct media_leg *l,
 	rm->rtcp_port = mux ? l->pp.port : l->pp.port + 1;
 }
 
+/*
+ * Where the offerer's leg must face: its signalling source (its media
+ * comes from there when it is behind NAT), unless its media is of the
+ * other family (4<->6 across the box).
+ */
+static const union tp_addr *toward(struct media_session *s, int f,
+				   const struct media_end *e)
+{
+	if (e->rtp.sa.sa_family == s->sig[f].addr.sa.sa_family)
+		return &s->sig[f].addr;
+	return &e->rtp;
+}
+
 static int offer(struct media_session *s, const struct sdp_session *sdp,
 		 int f, struct sdp_rewrite *rw)
 {
@@ -414,8 +431,10 @@ static int offer(struct media_session *s, const struct sdp_session *sdp,
 		if (st->offer.rejected)
 			continue; /* port 0 stays 0; the answer closes it */
 		st->clock_rate = clock_of(&sdp->media[i]);
-		if ((!st->leg[f].open && leg_open(s, f, &st->leg[f])) ||
-		    (!st->leg[t].open && leg_open(s, t, &st->leg[t]))) {
+		if ((!st->leg[f].open &&
+		     leg_open(toward(s, f, &st->offer), &st->leg[f])) ||
+		    (!st->leg[t].open &&
+		     leg_open(&s->sig[t].addr, &st->leg[t]))) {
 			media_stats.no_ports++;
 			log_warnx_rl("media: call=%s stream=%u: no relay port",
 				     s->call_id, i);
