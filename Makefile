@@ -65,6 +65,9 @@ TOOLS := $(B)/tools/sipdump
 BENCH_SRCS := $(sort $(wildcard tools/bench/bench_*.c))
 BENCHES := $(BENCH_SRCS:%.c=$(B)/%)
 BENCH_SCRIPTS := $(sort $(wildcard tools/bench/bench_*.sh))
+# programs the scripts run (not benchmarks themselves: `make bench` does
+# not run them)
+BENCH_HELPERS := $(B)/tools/bench/rtpblast
 
 # --- unit tests: every selftests/unit/test_*.c is one CUnit program ---
 UNIT_SRCS := $(sort $(wildcard selftests/unit/test_*.c))
@@ -82,7 +85,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_EXTRA_fuzz_digest := daemon/digest.c daemon/users.c \
 	$(shell pkg-config --libs libcrypto 2>/dev/null)
 
-all: $(LIBSIP) $(SIPFPD) $(TOOLS) $(BENCHES)
+all: $(LIBSIP) $(SIPFPD) $(TOOLS) $(BENCHES) $(BENCH_HELPERS)
 
 $(B)/%.o: %.c
 	$(quiet) CC $@
@@ -145,7 +148,7 @@ fuzz: fuzz-build
 			$(O)/fuzz/corpus-$$n selftests/fuzz/corpus/$$n || exit 1; \
 	done
 
-bench: $(BENCHES) $(SIPFPD)
+bench: $(BENCHES) $(BENCH_HELPERS) $(SIPFPD)
 	$(Q)for b in $(BENCHES); do $$b || exit 1; done
 	$(Q)for b in $(BENCH_SCRIPTS); do O=$(O) $$b || exit 1; done
 
