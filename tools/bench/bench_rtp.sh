@@ -1,0 +1,705 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Media relay throughput (issue 4, "Measure"): RTP through sipfpd's
+# userspace relay, beside plain kernel IP forwarding of the same traffic
+# and rtpengine's userspace relay, in the same topology in the same run:
+#
+#   uac                        px                             uas
+#   192.0.2.2/24     veth      192.0.2.1/24
+#   rtpblast send   ------     198.51.100.1/24      veth      198.51.100.2/24
+#   rtpua.py uac               sipfpd or rtpengine ------     rtpblast sink
+#                              (kfwd: ip_forward=1)           rtpua.py uas
+#
+# A stream is one call's RTP, caller to callee: a 12-byte RTP header
+# (sequence, timestamp and SSRC as a phone sends them) and 160 bytes of
+# PCMU, from the port the caller's SDP names. For N streams (1, 100,
+# 10 000) each of three paths carries them in turn:
+#
+#   kfwd       rtpblast sends straight to the sink's address; px forwards
+#   sipfpd     rtpua.py places N calls through sipfpd (INVITE with SDP,
+#              200 with SDP, ACK); sipfpd anchors each call's media on
+#              its relay ports, and rtpblast sends to the port the 200's
+#              SDP gave the caller. sipfpd latches each flow to its
+#              first packet, from the SDP's address.
+#   rtpengine  rtpengine-daemon, userspace only (--table=-1), gets the
+#              calls over its ng protocol (rtpng.py: offer, answer,
+#              delete) and rtpblast sends to the ports its answer gave.
+#
+# rtpblast sends as fast as it can, a packet of each stream in turn
+# (batched with sendmmsg on a raw socket); the sink counts what arrives.
+# A trial's window (BENCH_SECONDS) starts a warm-up after the first packet
+# reaches the sink; forwarded pps is what the sink received over it, and
+# a relay's CPU its utime+stime (all threads) over the same window, read
+# by the sink at both ends, in percent of one core. The ratio to kfwd is
+# the figure to quote. Then, at a fixed offered load (BENCH_FIXED_PPS
+# over BENCH_FIXED_STREAMS, 20 ms packets as a phone sends), each
+# relay's CPU microseconds per forwarded packet.
+#
+# All calls in a trial send to one sink port (the callee's SDP names the
+# same address for every call), so the sink is one socket. sipfpd and
+# rtpengine start afresh for every trial. After sipfpd's trials its
+# per-flow log lines ("media: flow ... packets=N", logged as SIGTERM ends
+# the calls) are summed and set beside what rtpblast sent and the sink
+# got, on stderr; rtpengine's delete replies are summed the same way.
+#
+# The machine's cores are shared by the sender, the relay and the sink,
+# and kernel forwarding runs in the sender's and the sink's time, so on
+# 2 cores kfwd measures the sender as much as the kernel: the progress
+# lines show every party's CPU.
+#
+# stdout: key=value figures, the unit in the key (pps: forwarded packets
+# per second; cpu_pct: percent of one core; us_per_pkt: CPU microseconds
+# per forwarded packet). stderr: progress.
+# Needs root, python3, iproute2, rtpblast and sipfpd built (make);
+# rtpengine-daemon (make deps) for its figures, which are left out, with
+# the reason on stderr, when it cannot run. Without root or the rest it
+# says why on stderr and exits 0; a set-up failure exits 1 before any
+# traffic.
+#
+# Environment:
+#   BENCH_QUICK=1            2 s windows after 0.5 s warm-ups: for working
+#                            on the script and CI, not the benchmark
+#   BENCH_SECONDS            window length (5)
+#   BENCH_WARMUP_MS          warm-up before the window (1000)
+#   BENCH_STREAMS            stream counts ("1 100 10000")
+#   BENCH_FIXED_PPS          the fixed offered load, pps (50000)
+#   BENCH_FIXED_STREAMS      over this many streams (1000); 0: skip
+#   BENCH_PATHS              what to measure ("kfwd sipfpd rtpengine")
+#   BENCH_RTPENGINE_THREADS  rtpengine --num-threads (its default: cores)
+#   BENCH_KEEP=1             keep the scratch directory (logs, outputs)
+#   O, SIPFPD, RTPENGINE     build tree (build), sipfpd and rtpengine
+
+set -uo pipefail
+
+cd "$(dirname "$0")/../.." || exit 1
+HERE=$PWD/tools/bench
+O=$(realpath -m "${O:-build}")
+SIPFPD=${SIPFPD:-$O/daemon/sipfpd}
+RTPENGINE=${RTPENGINE:-rtpengine}
+BLAST=$O/tools/bench/rtpblast
+
+if [ -n "${BENCH_QUICK:-}" ]; then
+	q_secs=2 q_warm=500
+else
+	q_secs=5 q_warm=1000
+fi
+WINDOW_S=${BENCH_SECONDS:-$q_secs}
+WARMUP_MS=${BENCH_WARMUP_MS:-$q_warm}
+STREAMS=${BENCH_STREAMS:-1 100 10000}
+FIXED_PPS=${BENCH_FIXED_PPS:-50000}
+FIXED_STREAMS=${BENCH_FIXED_STREAMS:-1000}
+PATHS=${BENCH_PATHS-kfwd sipfpd rtpengine}
+RTPE_THREADS=${BENCH_RTPENGINE_THREADS:-}
+
+UAC=192.0.2.2
+PX_L=192.0.2.1
+PX_R=198.51.100.1
+UAS=198.51.100.2
+DOMAIN=bench.example.org
+CALLEE=15550001
+# caller i sends from CALLER_PORT + 2i (RTP ports are even)
+CALLER_PORT=20000
+SINK_PORT=40000
+# the relays' ports: two pairs a call on each side's address
+RELAY_PORT_MIN=20000
+RELAY_PORT_MAX=59999
+NG_PORT=2223
+SSRC=0x5eed0000
+# the sender keeps going this long past the window, so the window ends
+# under load, and the sink stops once nothing came for IDLE_MS
+TAIL_MS=1000
+IDLE_MS=500
+# the sender waits this long so the sink is bound before packets come
+SEND_DELAY_MS=300
+
+NS_LIST=()
+BG_PIDS=()
+TMP_DIR=
+uac='' px='' uas='' # namespace names, set by setup_ns
+
+say()
+{
+	echo "bench_rtp: $*" >&2
+}
+
+skip()
+{
+	say "skipped: $*"
+	exit 0
+}
+
+setup_fail()
+{
+	say "set-up failed: $*"
+	exit 1
+}
+
+cleanup()
+{
+	local p ns
+
+	for p in "${BG_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	for ns in "${NS_LIST[@]}"; do
+		ns_kill "$ns" KILL
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ -n "${BENCH_KEEP:-}" ] && [ -n "$TMP_DIR" ]; then
+		say "kept $TMP_DIR"
+	elif [ -n "$TMP_DIR" ]; then
+		rm -rf "$TMP_DIR"
+	fi
+}
+
+# wait_for MS CMD...: run CMD until it succeeds, at most MS milliseconds.
+wait_for()
+{
+	local deadline=$(($(date +%s%3N) + $1))
+
+	shift
+	until "$@"; do
+		[ "$(date +%s%3N)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+# ns_kill NS SIGNAL: signal every process left in a namespace we made.
+ns_kill()
+{
+	local p
+
+	for p in $(ip netns pids "$1" 2>/dev/null); do
+		kill -"$2" "$p" 2>/dev/null
+	done
+}
+
+ns_empty()
+{
+	[ -z "$(ip netns pids "$1" 2>/dev/null)" ]
+}
+
+# stop PID NS: SIGTERM, and SIGKILL for whatever is left in NS after 10 s.
+stop()
+{
+	kill -TERM "$1" 2>/dev/null
+	wait_for 10000 ns_empty "$2" || ns_kill "$2" KILL
+	wait "$1" 2>/dev/null
+}
+
+# udp_drops NS: datagrams the kernel dropped in a namespace for want of
+# socket buffer or memory (Udp: RcvbufErrors, SndbufErrors, MemErrors).
+udp_drops()
+{
+	# shellcheck disable=SC2016 # awk's own $fields
+	ip netns exec "$1" awk '
+		$1 == "Udp:" && !h {
+			for (i = 2; i <= NF; i++)
+				col[$i] = i
+			h = 1
+			next
+		}
+		$1 == "Udp:" {
+			n = $col["RcvbufErrors"] + $col["SndbufErrors"]
+			print n + ("MemErrors" in col ? $col["MemErrors"] : 0)
+		}' /proc/net/snmp
+}
+
+# kv FILE KEY: the value of a key=value line ("" if none).
+kv()
+{
+	sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -1
+}
+
+# div A B DECIMALS: A / B, 0 when B is 0.
+div()
+{
+	awk -v a="$1" -v b="$2" -v d="$3" \
+		'BEGIN { printf "%.*f\n", d, (b > 0 ? a / b : 0) }'
+}
+
+listening()
+{
+	[ "$(ip netns exec "$1" ss -Hlnu "sport = :$2" | wc -l)" -ge "${3:-1}" ]
+}
+
+# --- topology ---
+
+setup_ns()
+{
+	local name ns
+
+	for name in "$@"; do
+		ns="bench-$name-$(mktemp -u XXXXXX)"
+		ip netns add "$ns" || setup_fail "ip netns add $ns"
+		NS_LIST+=("$ns")
+		ip -n "$ns" link set lo up || setup_fail "lo up in $ns"
+		eval "$name=\$ns"
+	done
+}
+
+# veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both up.
+veth()
+{
+	{ ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" &&
+	  ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up; } ||
+		setup_fail "veth $2-$4"
+}
+
+setup_topology()
+{
+	setup_ns uac px uas
+	veth "$uac" eth0 "$px" eth1
+	veth "$uas" eth0 "$px" eth2
+	{ ip -n "$uac" addr add "$UAC/24" dev eth0 &&
+	  ip -n "$px" addr add "$PX_L/24" dev eth1 &&
+	  ip -n "$px" addr add "$PX_R/24" dev eth2 &&
+	  ip -n "$uas" addr add "$UAS/24" dev eth0; } || setup_fail "addresses"
+	{ ip -n "$uac" route add default via "$PX_L" &&
+	  ip -n "$uas" route add default via "$PX_R"; } || setup_fail "routes"
+	# kfwd's path; a relay's packets are addressed to px and never take it
+	ip netns exec "$px" sysctl -qw net.ipv4.ip_forward=1 ||
+		setup_fail "ip_forward in $px"
+	# a datagram across resolves the neighbours on the way (uac's of px,
+	# px's of uas) before a trial's first packets would wait for them
+	ip netns exec "$uac" bash -c "echo >/dev/udp/$UAS/9" ||
+		setup_fail "a datagram across $px"
+}
+
+# --- the paths ---
+
+sipfpd_config()
+{
+	local conf=$TMP_DIR/sipfpd.conf max=0 n
+
+	for n in $STREAMS $FIXED_STREAMS; do
+		[ "$n" -le "$max" ] || max=$n
+	done
+	mkdir -p "$TMP_DIR/state" "$TMP_DIR/run"
+	: >"$TMP_DIR/users"
+	chmod 600 "$TMP_DIR/users"
+	# The caller is trusted by address, as a trunk is; the relay has
+	# port pairs for every call on each side's address, no media timeout,
+	# and latches for as long as a trial can take to start.
+	cat >"$conf" <<EOC
+[general]
+user =
+state_dir = $TMP_DIR/state
+run_dir = $TMP_DIR/run
+[sip]
+listen = udp:$PX_L:5060 udp:$PX_R:5060
+domain = $DOMAIN
+rate_limit = 0
+[auth]
+users_file = $TMP_DIR/users
+realm = $DOMAIN
+trusted = $UAC
+[media]
+anchor = yes
+fastpath = relay
+port_min = $RELAY_PORT_MIN
+port_max = $RELAY_PORT_MAX
+media_timeout = 0
+latch_window = 300
+max_sessions = $((max + 100))
+[routes]
+* = sip:$UAS:5060
+EOC
+	"$SIPFPD" -n -f "$conf" >"$TMP_DIR/sipfpd-n.log" 2>&1 ||
+		{ cat "$TMP_DIR/sipfpd-n.log" >&2; setup_fail "sipfpd -n"; }
+}
+
+rtpengine_config()
+{
+	local threads="# num-threads: rtpengine's default"
+
+	[ -z "$RTPE_THREADS" ] || threads="num-threads = $RTPE_THREADS"
+	sed -e "s/@LEFT@/$PX_L/" -e "s/@RIGHT@/$PX_R/" \
+	    -e "s/@NG_PORT@/$NG_PORT/" -e "s/@PORT_MIN@/$RELAY_PORT_MIN/" \
+	    -e "s/@PORT_MAX@/$RELAY_PORT_MAX/" -e "s/@THREADS@/$threads/" \
+	    "$HERE/rtpengine.conf" >"$TMP_DIR/rtpengine.conf" ||
+		setup_fail "rtpengine.conf"
+}
+
+sipfpd_ready()
+{
+	listening "$px" 5060 2 && grep -q ' started$' "$1"
+}
+
+# relay_start NAME LOG: sipfpd or rtpengine, fresh, in px; sets RELAY_PID.
+# Returns 1, saying why, when it does not come up.
+relay_start()
+{
+	if [ "$1" = sipfpd ]; then
+		ip netns exec "$px" "$SIPFPD" -d -f "$TMP_DIR/sipfpd.conf" \
+			2>"$2" &
+	else
+		ip netns exec "$px" "$RTPENGINE" --table=-1 \
+			--config-file="$TMP_DIR/rtpengine.conf" \
+			--config-section=rtpengine >"$2" 2>&1 &
+	fi
+	RELAY_PID=$!
+	BG_PIDS+=("$RELAY_PID")
+	if [ "$1" = sipfpd ]; then
+		wait_for 10000 sipfpd_ready "$2" && return 0
+	else
+		wait_for 10000 listening "$px" "$NG_PORT" && return 0
+	fi
+	say "$1 did not start: $(tail -3 "$2" | tr '\n' ' ')"
+	stop "$RELAY_PID" "$px"
+	return 1
+}
+
+# calls_sipfpd N FILE PREFIX: N calls through sipfpd, FILE the streams.
+calls_sipfpd()
+{
+	local rc=0
+
+	ip netns exec "$uas" python3 "$HERE/rtpua.py" uas \
+		--listen "$UAS:5060" --media "$UAS:$SINK_PORT" \
+		2>"$3-uas.log" &
+	UAS_PID=$!
+	BG_PIDS+=("$UAS_PID")
+	wait_for 5000 listening "$uas" 5060 ||
+		{ say "the callee did not start"; return 1; }
+	ip netns exec "$uac" python3 "$HERE/rtpua.py" uac \
+		--proxy "$PX_L:5060" --local "$UAC" \
+		--callee "sip:$CALLEE@$UAS:5060" --calls "$1" \
+		--port-base "$CALLER_PORT" --out "$2" 2>"$3-uac.log" || rc=1
+	# the callee has nothing more to do: out of the trial's way
+	stop "$UAS_PID" "$uas"
+	say "  $(tail -1 "$3-uac.log")"
+	return $rc
+}
+
+calls_rtpengine()
+{
+	local rc=0
+
+	ip netns exec "$px" python3 "$HERE/rtpng.py" \
+		--ng "127.0.0.1:$NG_PORT" setup --calls "$1" --caller "$UAC" \
+		--port-base "$CALLER_PORT" --callee "$UAS:$SINK_PORT" \
+		--out "$2" 2>"$3-ng.log" || rc=1
+	say "  $(tail -1 "$3-ng.log")"
+	return $rc
+}
+
+# --- a trial ---
+
+TRIAL_N=0
+
+# trial PREFIX N FILE RATE [PID]: rtpblast sends N streams (FILE) at RATE
+# (0: flat out) while the sink counts; PID's CPU over the window too.
+# Sets T_PPS, T_CPU_US (PID's, -1 for none), T_WIN_PK and T_WIN_US (the
+# window's packets and length), T_SENT, T_TOTAL, and T_LINE for progress.
+trial()
+{
+	local p=$1 n=$2 gen sink secs watch=()
+
+	secs=$(div $((WARMUP_MS + WINDOW_S * 1000 + TAIL_MS)) 1000 3)
+	read -r -a T_DROPS0 <<<"$(udp_drops "$px") $(udp_drops "$uas")"
+	ip netns exec "$uac" "$BLAST" send -s "$UAC" -f "$3" -r "$4" \
+		-t "$secs" -d "$SEND_DELAY_MS" -S "$SSRC" \
+		>"$p-send.out" 2>"$p-send.err" &
+	gen=$!
+	BG_PIDS+=("$gen")
+	[ -z "${5:-}" ] || watch=(-p "$5")
+	watch+=(-p "$gen")
+	ip netns exec "$uas" "$BLAST" sink -l "$UAS:$SINK_PORT" -n "$n" \
+		-S "$SSRC" -w "$WARMUP_MS" -m $((WINDOW_S * 1000)) \
+		-i "$IDLE_MS" -T 5000 "${watch[@]}" \
+		>"$p-sink.out" 2>"$p-sink.err" &
+	sink=$!
+	BG_PIDS+=("$sink")
+	wait "$gen"
+	wait "$sink"
+	read -r -a T_DROPS1 <<<"$(udp_drops "$px") $(udp_drops "$uas")"
+	trial_read "$p" "$n" "${5:-}"
+}
+
+# trial_read PREFIX N [PID]: the figures of the trial just run.
+trial_read()
+{
+	local p=$1 pk us sent el seen k=0
+
+	pk=$(kv "$p-sink.out" window_packets)
+	us=$(kv "$p-sink.out" window_us)
+	sent=$(kv "$p-send.out" sent)
+	el=$(kv "$p-send.out" elapsed_us)
+	seen=$(kv "$p-sink.out" streams_seen)
+	T_TOTAL=$(kv "$p-sink.out" total_packets)
+	T_SENT=${sent:-0}
+	if ! [[ "$pk$us$el$seen$T_TOTAL$sent" =~ ^[0-9]+$ ]]; then
+		say "  no figures from rtpblast: $(cat "$p-send.err" \
+			"$p-sink.err" | head -3 | tr '\n' ' ')"
+		T_PPS=0 T_CPU_US=-1 T_WIN_PK=0 T_WIN_US=0 T_LINE="failed"
+		return 1
+	fi
+	T_PPS=$((pk * 1000000 / (us > 0 ? us : 1)))
+	T_WIN_PK=$pk T_WIN_US=$us
+	T_CPU_US=-1
+	if [ -n "${3:-}" ]; then
+		T_CPU_US=$(kv "$p-sink.out" cpu_us_0)
+		k=1
+	fi
+	T_LINE="$T_PPS pps forwarded, $((sent * 1000000 / (el > 0 ? el : 1)))"
+	T_LINE+=" sent; streams seen $seen/$2; cpu %:"
+	[ -z "${3:-}" ] || T_LINE+=" relay $(cpu_pct "$T_CPU_US" "$us"),"
+	T_LINE+=" sender $(cpu_pct "$(kv "$p-sink.out" cpu_us_$k)" "$us"),"
+	T_LINE+=" sink $(cpu_pct "$(kv "$p-sink.out" cpu_us_sink)" "$us")"
+	[ "$(kv "$p-sink.out" window_done)" = 1 ] ||
+		T_LINE+=" (packets stopped before the window ended)"
+	[ "$seen" -eq "$2" ] || T_LINE+=" (streams missing)"
+}
+
+# cpu_pct US WINDOW_US: in percent of one core, one decimal.
+cpu_pct()
+{
+	[ "${1:--1}" -ge 0 ] || { echo "-"; return; }
+	div $(($1 * 100)) "$2" 1
+}
+
+# --- each path's run: set up, trial, tear down, and check the counts ---
+
+# run_kfwd N RATE: sets R_PPS, R_CPU_US (-1: no process to measure).
+run_kfwd()
+{
+	local f=$TMP_DIR/kfwd-n$1.streams p
+
+	TRIAL_N=$((TRIAL_N + 1))
+	p=$TMP_DIR/t$TRIAL_N-kfwd-n$1
+	awk -v n="$1" -v base="$CALLER_PORT" -v ip="$UAS" -v port="$SINK_PORT" \
+		'BEGIN { for (i = 0; i < n; i++)
+			print base + 2 * i, ip, port }' >"$f"
+	trial "$p" "$1" "$f" "$2" || return 1
+	say "kfwd      n=$1: $T_LINE"
+}
+
+# flow_sums LOG: "flows packets drop_source drop_no_peer drop_send" over
+# sipfpd's logged flows of the caller's RTP.
+flow_sums()
+{
+	awk '/ media: flow / && / from=caller / && / kind=rtp / {
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			v[kv[1]] += kv[2]
+		}
+		n++
+	}
+	END { printf "%d %d %d %d %d\n", n, v["packets"], v["drop_source"],
+		v["drop_no_peer"], v["drop_send"] }' "$1"
+}
+
+# agree SENT RELAYED SINK: whether what the relay says it forwarded is
+# what the sink got, within 1% (the sink's socket may overflow: the
+# kernel's counts say).
+agree()
+{
+	local d=$(($2 - $3))
+
+	[ "${d#-}" -le $(($2 / 100 + 10)) ]
+}
+
+drops_line()
+{
+	echo "kernel UDP drops: px $((T_DROPS1[0] - T_DROPS0[0])), uas" \
+		"$((T_DROPS1[1] - T_DROPS0[1]))"
+}
+
+run_sipfpd()
+{
+	local n=$1 p f flows pk dsrc dnop dsend ok=0
+
+	TRIAL_N=$((TRIAL_N + 1))
+	p=$TMP_DIR/t$TRIAL_N-sipfpd-n$n
+	f=$p.streams
+	relay_start sipfpd "$p-sipfpd.log" || return 1
+	if ! calls_sipfpd "$n" "$f" "$p"; then
+		say "  sipfpd: not every call was set up; no figure for n=$n"
+		stop "$RELAY_PID" "$px"
+		return 1
+	fi
+	trial "$p" "$n" "$f" "$2" "$RELAY_PID" || ok=1
+	# SIGTERM ends every call with reason=shutdown, logging its flows
+	stop "$RELAY_PID" "$px"
+	[ "$ok" -eq 0 ] || return 1
+	say "sipfpd    n=$n: $T_LINE"
+	read -r flows pk dsrc dnop dsend < <(flow_sums "$p-sipfpd.log")
+	say "  sent $T_SENT, sipfpd forwarded $pk on $flows flows (dropped:" \
+		"source $dsrc, no peer $dnop, send $dsend), sink got" \
+		"$T_TOTAL; $(drops_line)"
+	agree "$T_SENT" "$pk" "$T_TOTAL" ||
+		say "  sipfpd's flow counters and the sink disagree by more" \
+			"than 1%"
+	[ "$flows" -eq "$n" ] ||
+		say "  sipfpd logged $flows caller RTP flows for $n calls"
+}
+
+run_rtpengine()
+{
+	local n=$1 p f pk ok=0
+
+	TRIAL_N=$((TRIAL_N + 1))
+	p=$TMP_DIR/t$TRIAL_N-rtpengine-n$n
+	f=$p.streams
+	relay_start rtpengine "$p-rtpengine.log" || return 1
+	if ! calls_rtpengine "$n" "$f" "$p"; then
+		say "  rtpengine: not every call was set up; no figure for n=$n"
+		stop "$RELAY_PID" "$px"
+		return 1
+	fi
+	trial "$p" "$n" "$f" "$2" "$RELAY_PID" || ok=1
+	pk=$(ip netns exec "$px" python3 "$HERE/rtpng.py" \
+		--ng "127.0.0.1:$NG_PORT" delete --calls "$n" \
+		2>>"$p-ng.log" | sed -n 's/^rtp_packets=//p')
+	stop "$RELAY_PID" "$px"
+	[ "$ok" -eq 0 ] || return 1
+	say "rtpengine n=$n: $T_LINE"
+	say "  sent $T_SENT, rtpengine counted ${pk:-?} RTP packets, sink" \
+		"got $T_TOTAL; $(drops_line)"
+	# its guard against floods: a socket found with over 50 packets
+	# queued 5 times is never read again, for the rest of the call
+	! grep -q 'UDP receive queue exceeded' "$p-rtpengine.log" ||
+		say "  rtpengine's flood guard stopped reading some of its" \
+			"sockets (its log: \"UDP receive queue exceeded\")"
+}
+
+# run PATH N RATE: one path's trial, T_* its figures; 1 when it had none.
+run()
+{
+	T_CPU_US=-1
+	"run_$1" "$2" "$3"
+}
+
+uses()
+{
+	[[ " $PATHS " == *" $1 "* ]]
+}
+
+# --- the figures ---
+
+# key names: kfwd_pps_nN, relay_pps_nN (sipfpd), rtpengine_pps_nN
+key_of()
+{
+	[ "$1" = sipfpd ] && echo relay && return
+	echo "$1"
+}
+
+streams_run()
+{
+	local n path k relays
+	local -A pps
+
+	for n in $STREAMS; do
+		pps=()
+		relays=1
+		[ "$PATHS" = kfwd ] || fits "$n" || relays=0
+		for path in $PATHS; do
+			[ "$path" = kfwd ] || [ "$relays" = 1 ] || continue
+			run "$path" "$n" 0 || continue
+			k=$(key_of "$path")
+			pps[$path]=$T_PPS
+			echo "${k}_pps_n$n=$T_PPS"
+			[ "$T_CPU_US" -lt 0 ] ||
+				echo "${k}_cpu_pct_n$n=$(cpu_pct "$T_CPU_US" \
+					"$T_WIN_US")"
+		done
+		[ -z "${pps[kfwd]:-}" ] || [ -z "${pps[sipfpd]:-}" ] ||
+			echo "relay_kfwd_ratio_n$n=$(div "${pps[sipfpd]}" \
+				"${pps[kfwd]}" 2)"
+		[ "${pps[rtpengine]:-0}" -eq 0 ] || [ -z "${pps[sipfpd]:-}" ] ||
+			echo "relay_rtpengine_ratio_n$n=$(div "${pps[sipfpd]}" \
+				"${pps[rtpengine]}" 2)"
+	done
+}
+
+fixed_run()
+{
+	local path k
+
+	[ "$FIXED_STREAMS" -gt 0 ] && fits "$FIXED_STREAMS" || return 0
+	say "fixed load: $FIXED_PPS pps over $FIXED_STREAMS streams"
+	echo "fixed_offered_pps=$FIXED_PPS"
+	echo "fixed_streams=$FIXED_STREAMS"
+	for path in $PATHS; do
+		[ "$path" != kfwd ] || continue
+		run "$path" "$FIXED_STREAMS" "$FIXED_PPS" || continue
+		k=$(key_of "$path")
+		echo "${k}_fixed_pps=$T_PPS"
+		[ "$T_CPU_US" -ge 0 ] || continue
+		echo "${k}_fixed_cpu_pct=$(cpu_pct "$T_CPU_US" "$T_WIN_US")"
+		echo "${k}_us_per_pkt=$(div "$T_CPU_US" "$T_WIN_PK" 2)"
+	done
+}
+
+# rtpengine's figures need it installed and starting; the rest go on
+# without it, saying why.
+rtpengine_check()
+{
+	local log=$TMP_DIR/rtpengine-probe.log
+
+	uses rtpengine || return 0
+	if ! command -v "$RTPENGINE" >/dev/null; then
+		say "rtpengine: not installed (make deps: rtpengine-daemon);" \
+			"its figures are left out"
+	else
+		rtpengine_config
+		relay_start rtpengine "$log" && stop "$RELAY_PID" "$px" &&
+			return 0
+		say "rtpengine: cannot run here; its figures are left out"
+	fi
+	PATHS=$(echo " $PATHS " | sed 's/ rtpengine / /g')
+}
+
+# A relay holds two port pairs a call, each two sockets: 10 000 calls
+# take 40 000 descriptors, past many a default limit. Raising the hard
+# limit needs CAP_SYS_RESOURCE.
+raise_nofile()
+{
+	ulimit -Hn 1048576 2>/dev/null
+	ulimit -n "$(ulimit -Hn)" 2>/dev/null
+	NOFILE=$(ulimit -n)
+}
+
+# fits N: whether a relay can hold N calls under the descriptor limit.
+fits()
+{
+	[ $((4 * $1 + 256)) -le "$NOFILE" ] && return 0
+	say "n=$1: a relay needs $((4 * $1 + 256)) descriptors and the" \
+		"limit is $NOFILE (raising it needs CAP_SYS_RESOURCE): the" \
+		"relays' figures for n=$1 are left out"
+	return 1
+}
+
+main()
+{
+	local p
+
+	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
+	for p in ip ss awk python3 sysctl; do
+		command -v "$p" >/dev/null || skip "no $p (make deps)"
+	done
+	[ -x "$BLAST" ] || skip "no $BLAST (make)"
+	! uses sipfpd || [ -x "$SIPFPD" ] || skip "no $SIPFPD (make)"
+	ip netns add "bench-probe-$$" 2>/dev/null ||
+		skip "cannot create network namespaces"
+	ip netns del "bench-probe-$$"
+
+	trap cleanup EXIT
+	TMP_DIR=$(mktemp -d /tmp/sipfp-bench-rtp.XXXXXX) || setup_fail mktemp
+	raise_nofile
+	! uses sipfpd || sipfpd_config
+	setup_topology
+	rtpengine_check
+
+	echo "window_s=$WINDOW_S"
+	echo "rtp_payload_bytes=160"
+	echo "cores=$(nproc)"
+	say "paths: $PATHS; streams: $STREAMS; ${WINDOW_S} s windows"
+	streams_run
+	fixed_run
+}
+
+main "$@"
