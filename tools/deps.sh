@@ -12,8 +12,9 @@ pkgs=(
 	build-essential clang llvm lld pkg-config libcunit1-dev
 	libclang-rt-14-dev
 	# benchmarks: GNU oSIP, the baseline bench_parse measures us against;
-	# Kamailio, the proxy bench_cps.sh measures sipfpd against
-	libosip2-dev kamailio
+	# Kamailio, the proxy bench_cps.sh measures sipfpd against; rtpengine,
+	# the media relay bench_rtp.sh measures sipfpd's relay against
+	libosip2-dev kamailio rtpengine-daemon
 	# daemon: TLS, registrar state, config, JSON output, netlink, XDP
 	# loader; linux/bpf.h and linux/genetlink.h come from linux-libc-dev
 	libssl-dev openssl libsqlite3-dev libinih-dev libjson-c-dev
@@ -89,10 +90,13 @@ fi
 
 mapfile -t still < <(missing_pkgs)
 [ "${#still[@]}" -eq 0 ] || die "still missing after install: ${still[*]}"
-# Kamailio is only the benchmark's baseline: it must not hold the host's
-# port 5060 as a service
-if [[ " ${missing[*]} " == *" kamailio "* ]] && [ -d /run/systemd/system ]; then
-	"${sudo[@]}" systemctl disable --now kamailio >/dev/null 2>&1 ||
-		warn "could not disable the kamailio service"
-fi
+# Kamailio and rtpengine are only the benchmarks' baselines: they must
+# not hold the host's port 5060 or relay ports as services
+for svc in kamailio rtpengine-daemon; do
+	if [[ " ${missing[*]} " == *" $svc "* ]] && [ -d /run/systemd/system ]
+	then
+		"${sudo[@]}" systemctl disable --now "$svc" >/dev/null 2>&1 ||
+			warn "could not disable the $svc service"
+	fi
+done
 echo "deps: installed ${#missing[@]} packages"
