@@ -67,6 +67,9 @@
 #   BENCH_FIXED_STREAMS      over this many streams (1000); 0: skip
 #   BENCH_PATHS              what to measure ("kfwd sipfpd rtpengine")
 #   BENCH_RTPENGINE_THREADS  rtpengine --num-threads (its default: cores)
+#   BENCH_PIN=1              the sender on CPU 0, relay and sink on CPU 1:
+#                            the relay's share of the machine no longer
+#                            depends on the scheduler (default: unpinned)
 #   BENCH_KEEP=1             keep the scratch directory (logs, outputs)
 #   O, SIPFPD, RTPENGINE     build tree (build), sipfpd and rtpengine
 
@@ -91,6 +94,10 @@ FIXED_PPS=${BENCH_FIXED_PPS:-50000}
 FIXED_STREAMS=${BENCH_FIXED_STREAMS:-1000}
 PATHS=${BENCH_PATHS-kfwd sipfpd rtpengine}
 RTPE_THREADS=${BENCH_RTPENGINE_THREADS:-}
+PIN_SEND=() PIN_BOX=()
+if [ -n "${BENCH_PIN:-}" ]; then
+	PIN_SEND=(taskset -c 0) PIN_BOX=(taskset -c 1)
+fi
 
 UAC=192.0.2.2
 PX_L=192.0.2.1
@@ -333,10 +340,10 @@ sipfpd_ready()
 relay_start()
 {
 	if [ "$1" = sipfpd ]; then
-		ip netns exec "$px" "$SIPFPD" -d -f "$TMP_DIR/sipfpd.conf" \
-			2>"$2" &
+		"${PIN_BOX[@]}" ip netns exec "$px" "$SIPFPD" -d \
+			-f "$TMP_DIR/sipfpd.conf" 2>"$2" &
 	else
-		ip netns exec "$px" "$RTPENGINE" --table=-1 \
+		"${PIN_BOX[@]}" ip netns exec "$px" "$RTPENGINE" --table=-1 \
 			--config-file="$TMP_DIR/rtpengine.conf" \
 			--config-section=rtpengine >"$2" 2>&1 &
 	fi
@@ -400,16 +407,16 @@ trial()
 
 	secs=$(div $((WARMUP_MS + WINDOW_S * 1000 + TAIL_MS)) 1000 3)
 	read -r -a T_DROPS0 <<<"$(udp_drops "$px") $(udp_drops "$uas")"
-	ip netns exec "$uac" "$BLAST" send -s "$UAC" -f "$3" -r "$4" \
-		-t "$secs" -d "$SEND_DELAY_MS" -S "$SSRC" \
+	"${PIN_SEND[@]}" ip netns exec "$uac" "$BLAST" send -s "$UAC" \
+		-f "$3" -r "$4" -t "$secs" -d "$SEND_DELAY_MS" -S "$SSRC" \
 		>"$p-send.out" 2>"$p-send.err" &
 	gen=$!
 	BG_PIDS+=("$gen")
 	[ -z "${5:-}" ] || watch=(-p "$5")
 	watch+=(-p "$gen")
-	ip netns exec "$uas" "$BLAST" sink -l "$UAS:$SINK_PORT" -n "$n" \
-		-S "$SSRC" -w "$WARMUP_MS" -m $((WINDOW_S * 1000)) \
-		-i "$IDLE_MS" -T 5000 "${watch[@]}" \
+	"${PIN_BOX[@]}" ip netns exec "$uas" "$BLAST" sink \
+		-l "$UAS:$SINK_PORT" -n "$n" -S "$SSRC" -w "$WARMUP_MS" \
+		-m $((WINDOW_S * 1000)) -i "$IDLE_MS" -T 5000 "${watch[@]}" \
 		>"$p-sink.out" 2>"$p-sink.err" &
 	sink=$!
 	BG_PIDS+=("$sink")
@@ -444,8 +451,9 @@ trial_read()
 		T_CPU_US=$(kv "$p-sink.out" cpu_us_0)
 		k=1
 	fi
-	T_LINE="$T_PPS pps forwarded, $((sent * 1000000 / (el > 0 ? el : 1)))"
-	T_LINE+=" sent; streams seen $seen/$2; cpu %:"
+	T_LINE="$T_PPS pps forwarded of"
+	T_LINE+=" $((sent * 1000000 / (el > 0 ? el : 1))) sent (the run's"
+	T_LINE+=" mean); streams seen $seen/$2; cpu %:"
 	[ -z "${3:-}" ] || T_LINE+=" relay $(cpu_pct "$T_CPU_US" "$us"),"
 	T_LINE+=" sender $(cpu_pct "$(kv "$p-sink.out" cpu_us_$k)" "$us"),"
 	T_LINE+=" sink $(cpu_pct "$(kv "$p-sink.out" cpu_us_sink)" "$us")"
@@ -678,7 +686,7 @@ main()
 	local p
 
 	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
-	for p in ip ss awk python3 sysctl; do
+	for p in ip ss awk python3 sysctl ${PIN_BOX[0]:-}; do
 		command -v "$p" >/dev/null || skip "no $p (make deps)"
 	done
 	[ -x "$BLAST" ] || skip "no $BLAST (make)"
@@ -697,7 +705,8 @@ main()
 	echo "window_s=$WINDOW_S"
 	echo "rtp_payload_bytes=160"
 	echo "cores=$(nproc)"
-	say "paths: $PATHS; streams: $STREAMS; ${WINDOW_S} s windows"
+	say "paths: $PATHS; streams: $STREAMS; ${WINDOW_S} s windows;" \
+		"${PIN_BOX[*]:+pinned: sender CPU 0, relay and sink CPU 1}"
 	streams_run
 	fixed_run
 }
