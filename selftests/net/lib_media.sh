@@ -101,8 +101,9 @@ media_topology()
 # Labels of what a phone counts: pcma (RTP payload type 8, as in
 # g711a.pcap), ev1 .. ev5 (RFC 4733 telephone-event with that event, as
 # in dtmf_2833_N.pcap), spray (the sprayer's SSRC, rtp.py's MARK), other
-# (any other UDP but SIP).
-LABELS="spray pcma ev1 ev2 ev3 ev4 ev5 other"
+# (any other UDP but SIP); and, across them, notef: any of those whose
+# DSCP is not EF.
+LABELS="spray pcma ev1 ev2 ev3 ev4 ev5 other notef"
 
 # phone_sets NS: in NS's input hook, one dynamic set per label whose
 # elements are "source . destination" with a packet counter each. @th
@@ -123,6 +124,7 @@ phone_sets()
 				meta l4proto != udp return
 				udp sport 5060 return
 				udp dport 5060 return
+				ip dscp != ef update @notef { ip saddr . udp sport . ip daddr . udp dport }
 				@th,128,32 0x53505259 update @spray { ip saddr . udp sport . ip daddr . udp dport } return
 				@th,72,8 & 0x7f == 8 update @pcma { ip saddr . udp sport . ip daddr . udp dport } return
 				$(for n in 1 2 3 4 5; do
@@ -171,14 +173,19 @@ seen_total()
 	seen "$1" "$2" | awk '{ n += $2 } END { print n + 0 }'
 }
 
-# probe_sets NS IP: a marked packet NS sends itself lands in its spray
-# set, which is emptied again: the sets count what they should.
+# probe_sets NS IP: a marked packet (DSCP 0) NS sends itself lands in its
+# spray and notef sets, which are emptied again: they count.
 probe_sets()
 {
 	ip netns exec "$1" python3 "$RTP_PY" spray --bind "$2" --to "$2:9" \
 		--listen-ms 0 >/dev/null &&
 		wait_for 1000 test_total "$1" spray 1 &&
-		ip netns exec "$1" nft flush set ip media spray
+		test_total "$1" notef 1 || {
+		echo "# ${1%-*}: spray $(seen_total "$1" spray), notef $(seen_total "$1" notef), want 1 and 1"
+		return 1
+	}
+	ip netns exec "$1" nft flush set ip media spray &&
+		ip netns exec "$1" nft flush set ip media notef
 }
 
 test_total()

@@ -11,7 +11,8 @@
 # namespace; hold (a=sendonly, answered recvonly) and resume, media
 # flowing as they say; a re-INVITE moving alice's media to another
 # address and port, where bob's then arrives while hers leaves from
-# there; sipfpd's "media: flow" counters equal what the phones received;
+# there; every relayed packet marked DSCP EF (the default); sipfpd's
+# "media: flow" counters equal what the phones received;
 # BYE ends the session and every relay port is closed after the
 # quarantine.
 #
@@ -217,6 +218,12 @@ move()
 	return "$rc"
 }
 
+# [media] dscp: EF (46, RFC 3246) unless set.
+dscp_ef()
+{
+	want_seen 0 "$nsa" notef "" && want_seen 0 "$nsb" notef ""
+}
+
 # Nothing reached either phone but what the cases above counted.
 nothing_else()
 {
@@ -268,7 +275,7 @@ ports_freed()
 media_setup call
 media_start "$ALICE" "interfaces = a=$BOX_A b=$BOX_B"
 
-tap_plan 15
+tap_plan 16
 
 name="bob registers"
 case_ok bob_registers
@@ -293,12 +300,14 @@ if case_ok call; then
 	case_ok versions_up
 	name="nothing else reached either phone"
 	case_ok nothing_else
+	name="every packet the relay sent the phones is marked DSCP EF"
+	case_ok dscp_ef
 	name="alice hangs up: BYE, 200"
 	case_ok hangup
 	name="media: flow counters equal what the phones got, nothing dropped"
 	case_ok counted
 else
-	for n in 1 2 3 4 5 6 7 8 9 10 11; do
+	for n in 1 2 3 4 5 6 7 8 9 10 11 12; do
 		tap_skip "media case $n" "the call failed"
 	done
 	phones_stop a b
