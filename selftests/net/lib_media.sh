@@ -379,8 +379,8 @@ phones_rc()
 
 # call_up CALLER CALLER_NS CALLER_IP CALLER_MP -- CALLEE CALLEE_NS
 # CALLEE_IP CALLEE_MP [ARGS] -- [CALLER ARGS...]: the callee waits, the
-# caller calls bob... through sipfpd; true once both have logged
-# "step answered".
+# caller calls (-s USER and -key me in its ARGS) through sipfpd's address
+# on its side; true once both have logged "step answered".
 call_up()
 {
 	local caller=("$1" "$2" media_uac.xml "$3" "$4")
