@@ -1,0 +1,815 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The media session layer (media.c, media_sdp.c, media_bye.c) as the
+ * proxy drives it: SIP messages written as text, parsed, handed to
+ * media_request() / media_response() / media_failed() where proxy_fwd.c
+ * would, then written out and their SDP checked byte for byte.  Below it
+ * run the real port pool, fast path front and userspace relay on the
+ * real event loop, so the phones here are UDP sockets on 127.0.0.2
+ * (caller) and 127.0.0.3 (callee) and RTP really crosses the relay on
+ * 127.0.0.1, the source the kernel picks toward either.
+ *
+ * proxy_originate() is ours: it keeps the BYEs of a media timeout.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include "tutil.h"
+
+#include "event.h"
+#include "log.h"
+#include "media.h"
+#include "ports.h"
+#include "proxy.h"
+#include "sip/sdp.h"
+
+#define PMIN 27200
+#define PMAX 27219
+#define NPAIRS ((PMAX - PMIN + 1) / 2)
+#define GUARD_MS 3000
+#define IP_A "127.0.0.2"
+#define IP_B "127.0.0.3"
+#define IP_R "127.0.0.1"
+
+static struct config cfg;
+
+/* --- the fake proxy: BYEs of our own, kept as parsed copies --- */
+
+#define MAX_BYES 4
+
+struct smsg {
+	char buf[8192];
+	size_t len;
+	struct sip_msg m;
+};
+
+static struct smsg byes[MAX_BYES];
+static unsigned int nbyes;
+
+int proxy_originate(struct sip_msg *m)
+{
+	struct smsg *s = &byes[nbyes < MAX_BYES ? nbyes : MAX_BYES - 1];
+	struct sip_err err;
+	ssize_t n;
+
+	nbyes++;
+	CU_ASSERT_FATAL((n = sip_msg_write(m, s->buf, sizeof(s->buf))) > 0);
+	s->len = n;
+	CU_ASSERT_EQUAL(sip_msg_parse(&s->m, s->buf, s->len, 0, &err), 0);
+	return 0;
+}
+
+/* --- the loop, run until a condition holds (test_relay.c's way) --- */
+
+static struct ev_timer guard;
+static bool (*want)(void);
+
+static void check_want(void)
+{
+	if (want && want())
+		ev_break();
+}
+
+static void guard_cb(struct ev_timer *t, void *arg)
+{
+	ev_break();
+}
+
+static bool run_until(bool (*cond)(void), uint64_t ms)
+{
+	want = cond;
+	ev_timer_init(&guard, guard_cb, NULL);
+	ev_timer_add(&guard, ms);
+	ev_run(check_want);
+	ev_timer_del(&guard);
+	want = NULL;
+	return cond();
+}
+
+static bool never(void)
+{
+	return false;
+}
+
+/* Runs the loop @ms, for what must not happen. */
+static void idle_ms(uint64_t ms)
+{
+	run_until(never, ms);
+}
+
+/* --- phones: an RTP socket on an even port, RTCP on the next --- */
+
+struct sock {
+	int fd;
+	union tp_addr addr;
+	unsigned int count; /* datagrams received */
+	union tp_addr from; /* of the last */
+	char last[256];
+	size_t last_len;
+};
+
+struct phone {
+	struct sock rtp, rtcp;
+	uint16_t port;
+};
+
+static void sink_read(int fd, uint32_t events, void *arg)
+{
+	struct sock *s = arg;
+	socklen_t alen;
+	ssize_t n;
+
+	for (;;) {
+		alen = sizeof(s->from);
+		n = recvfrom(fd, s->last, sizeof(s->last) - 1, MSG_DONTWAIT,
+			     &s->from.sa, &alen);
+		if (n < 0)
+			break;
+		s->last[n] = '\0';
+		s->last_len = n;
+		s->count++;
+	}
+	check_want();
+}
+
+static void set_addr(union tp_addr *a, const char *ip, uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	if (strchr(ip, ':')) {
+		a->sin6.sin6_family = AF_INET6;
+		CU_ASSERT_FATAL(inet_pton(AF_INET6, ip, &a->sin6.sin6_addr));
+		a->sin6.sin6_port = htons(port);
+	} else {
+		a->sin.sin_family = AF_INET;
+		CU_ASSERT_FATAL(inet_pton(AF_INET, ip, &a->sin.sin_addr));
+		a->sin.sin_port = htons(port);
+	}
+}
+
+static socklen_t alen(const union tp_addr *a)
+{
+	return a->sa.sa_family == AF_INET6 ? sizeof(a->sin6) : sizeof(a->sin);
+}
+
+static int sock_bind(struct sock *s, const char *ip, uint16_t port)
+{
+	int one = 1;
+
+	memset(s, 0, sizeof(*s));
+	set_addr(&s->addr, ip, port);
+	s->fd = socket(s->addr.sa.sa_family,
+		       SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	CU_ASSERT_FATAL(s->fd >= 0);
+	if (s->addr.sa.sa_family == AF_INET6)
+		setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (!bind(s->fd, &s->addr.sa, alen(&s->addr)))
+		return 0;
+	close(s->fd);
+	s->fd = -1;
+	return -1;
+}
+
+/* A pair of 27300..27399 on @ip, both sockets sinks in the loop. */
+static void phone_open(struct phone *p, const char *ip)
+{
+	for (p->port = 27300; p->port < 27400; p->port += 2) {
+		if (sock_bind(&p->rtp, ip, p->port))
+			continue;
+		if (!sock_bind(&p->rtcp, ip, p->port + 1))
+			break;
+		close(p->rtp.fd);
+	}
+	CU_ASSERT_FATAL(p->port < 27400);
+	CU_ASSERT_FATAL(!ev_fd_add(p->rtp.fd, EPOLLIN, sink_read, &p->rtp));
+	CU_ASSERT_FATAL(!ev_fd_add(p->rtcp.fd, EPOLLIN, sink_read, &p->rtcp));
+}
+
+static void phone_close(struct phone *p)
+{
+	ev_fd_del(p->rtp.fd);
+	ev_fd_del(p->rtcp.fd);
+	close(p->rtp.fd);
+	close(p->rtcp.fd);
+}
+
+static void send_to(struct sock *s, const char *ip, uint16_t port,
+		    const char *payload)
+{
+	union tp_addr to;
+	size_t n = strlen(payload);
+
+	set_addr(&to, ip, port);
+	CU_ASSERT_EQUAL(sendto(s->fd, payload, n, 0, &to.sa, alen(&to)),
+			(ssize_t)n);
+}
+
+static struct sock *w_sock;
+static unsigned int w_count;
+
+static bool sock_has(void)
+{
+	return w_sock->count >= w_count;
+}
+
+/* Waits for @s's @count-th datagram: true when it came. */
+static bool wait_for(struct sock *s, unsigned int count)
+{
+	w_sock = s;
+	w_count = count;
+	return run_until(sock_has, GUARD_MS);
+}
+
+static uint16_t port_of(const union tp_addr *a)
+{
+	return ntohs(a->sa.sa_family == AF_INET6 ? a->sin6.sin6_port :
+						   a->sin.sin_port);
+}
+
+static bool from_is(const struct sock *s, const char *ip, uint16_t port)
+{
+	union tp_addr want_addr;
+
+	set_addr(&want_addr, ip, port);
+	return !memcmp(&s->from, &want_addr, alen(&want_addr));
+}
+
+/*
+ * @payload from @from to the relay's @ip:@port arrives at @to, from
+ * @src_ip:@src_port, exactly once more.
+ */
+static void relayed(struct sock *from, const char *ip, uint16_t port,
+		    struct sock *to, const char *src_ip, uint16_t src_port,
+		    const char *payload)
+{
+	unsigned int before = to->count;
+
+	send_to(from, ip, port, payload);
+	if (!wait_for(to, before + 1))
+		fprintf(stderr, "\n  \"%s\" never arrived\n", payload);
+	CU_ASSERT(to->count == before + 1);
+	CU_ASSERT_STRING_EQUAL(to->last, payload);
+	CU_ASSERT(from_is(to, src_ip, src_port));
+	if (!from_is(to, src_ip, src_port))
+		fprintf(stderr, "\n  from port %u, want %s:%u\n",
+			port_of(&to->from), src_ip, src_port);
+}
+
+/* --- set-up --- */
+
+static void cfg_default(void)
+{
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.media_anchor = true;
+	cfg.fastpath = CFG_FP_RELAY;
+	cfg.port_min = PMIN;
+	cfg.port_max = PMAX;
+	cfg.port_quarantine = 1;
+	cfg.media_timeout = 0;
+	cfg.latch_window = 10;
+	cfg.max_sessions = 4;
+	cfg.dscp = 46;
+}
+
+static void start(void)
+{
+	CU_ASSERT_EQUAL_FATAL(ev_init(), 0);
+	CU_ASSERT_EQUAL_FATAL(media_init(&cfg), 0);
+	memset(&media_stats, 0, sizeof(media_stats));
+	nbyes = 0;
+}
+
+static void stop(void)
+{
+	media_exit();
+	ev_exit();
+}
+
+static struct ports_stats pstats(void)
+{
+	struct ports_stats st;
+
+	memset(&st, 0xa5, sizeof(st));
+	if (ports_stats(NULL, &st))
+		memset(&st, 0, sizeof(st));
+	return st;
+}
+
+/* --- SIP: a call between alice (caller) and bob (callee) --- */
+
+struct call {
+	const char *id;
+	const char *atag, *btag; /* btag NULL before the callee answers */
+	uint32_t acseq, bcseq; /* the last each side used */
+	const char *rr; /* Record-Route lines of the dialog, or "" */
+};
+
+static struct sip_peer sig_a, sig_b; /* where each side's SIP comes from */
+
+static void peers_init(void)
+{
+	memset(&sig_a, 0, sizeof(sig_a));
+	memset(&sig_b, 0, sizeof(sig_b));
+	sig_a.proto = sig_b.proto = TP_UDP;
+	set_addr(&sig_a.addr, IP_A, 5060);
+	set_addr(&sig_b.addr, IP_B, 5060);
+}
+
+/* Parses @head (start line and headers) with @body after it. */
+static void mk(struct smsg *s, const char *ctype, const char *body,
+	       const char *fmt, ...)
+{
+	struct sip_err err = { 0 };
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(s->buf, sizeof(s->buf), fmt, ap);
+	va_end(ap);
+	CU_ASSERT_FATAL(n > 0 && (size_t)n < sizeof(s->buf) / 2);
+	if (*body)
+		n += snprintf(s->buf + n, sizeof(s->buf) - n,
+			      "Content-Type: %s\r\n", ctype);
+	n += snprintf(s->buf + n, sizeof(s->buf) - n,
+		      "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	CU_ASSERT_FATAL((size_t)n < sizeof(s->buf));
+	s->len = n;
+	CU_ASSERT_EQUAL_FATAL(sip_msg_parse(&s->m, s->buf, s->len, 0, &err),
+			      0);
+}
+
+/* @src's text parsed again into @dst, as each branch does. */
+static void reparse(struct smsg *dst, const struct smsg *src)
+{
+	struct sip_err err = { 0 };
+
+	memcpy(dst->buf, src->buf, src->len);
+	dst->len = src->len;
+	CU_ASSERT_EQUAL_FATAL(sip_msg_parse(&dst->m, dst->buf, dst->len, 0,
+					    &err), 0);
+}
+
+static char to_tag[64];
+
+static const char *tag_param(const char *tag)
+{
+	if (!tag)
+		return "";
+	snprintf(to_tag, sizeof(to_tag), ";tag=%s", tag);
+	return to_tag;
+}
+
+/* A request from the caller (@from_b false) or the callee, CSeq counted. */
+static void req(struct smsg *s, struct call *c, bool from_b,
+		const char *method, const char *ctype, const char *body)
+{
+	uint32_t *cseq = from_b ? &c->bcseq : &c->acseq;
+
+	if (strcmp(method, "ACK"))
+		++*cseq;
+	if (!from_b)
+		mk(s, ctype, body,
+		   "%s sip:bob@" IP_B " SIP/2.0\r\n"
+		   "Via: SIP/2.0/UDP " IP_A ";branch=z9hG4bK%s%u\r\n"
+		   "Max-Forwards: 70\r\n"
+		   "From: \"Alice\" <sip:alice@example.com>;tag=%s\r\n"
+		   "To: <sip:bob@example.net>%s\r\n"
+		   "Call-ID: %s\r\nCSeq: %u %s\r\n"
+		   "Contact: <sip:alice@" IP_A ";transport=udp>\r\n",
+		   method, method, *cseq, c->atag, tag_param(c->btag), c->id,
+		   *cseq, method);
+	else
+		mk(s, ctype, body,
+		   "%s sip:alice@" IP_A ";transport=udp SIP/2.0\r\n"
+		   "Via: SIP/2.0/UDP " IP_B ";branch=z9hG4bKb%s%u\r\n"
+		   "Max-Forwards: 70\r\n"
+		   "From: <sip:bob@example.net>;tag=%s\r\n"
+		   "To: \"Alice\" <sip:alice@example.com>;tag=%s\r\n"
+		   "Call-ID: %s\r\nCSeq: %u %s\r\n"
+		   "Contact: <sip:bob@" IP_B ">\r\n",
+		   method, method, *cseq, c->btag, c->atag, c->id, *cseq,
+		   method);
+}
+
+/* The response to the last request of the caller (@to_b false) or callee. */
+static void resp(struct smsg *s, struct call *c, bool to_b, int status,
+		 const char *method, const char *body)
+{
+	if (!to_b)
+		mk(s, "application/sdp", body,
+		   "SIP/2.0 %d Whatever\r\n"
+		   "Via: SIP/2.0/UDP " IP_A ";branch=z9hG4bK%s%u\r\n"
+		   "%s"
+		   "From: \"Alice\" <sip:alice@example.com>;tag=%s\r\n"
+		   "To: <sip:bob@example.net>%s\r\n"
+		   "Call-ID: %s\r\nCSeq: %u %s\r\n"
+		   "Contact: <sip:bob@" IP_B ">\r\n",
+		   status, method, c->acseq, c->rr, c->atag,
+		   tag_param(c->btag), c->id, c->acseq, method);
+	else
+		mk(s, "application/sdp", body,
+		   "SIP/2.0 %d Whatever\r\n"
+		   "Via: SIP/2.0/UDP " IP_B ";branch=z9hG4bKb%s%u\r\n"
+		   "From: <sip:bob@example.net>;tag=%s\r\n"
+		   "To: \"Alice\" <sip:alice@example.com>;tag=%s\r\n"
+		   "Call-ID: %s\r\nCSeq: %u %s\r\n"
+		   "Contact: <sip:alice@" IP_A ";transport=udp>\r\n",
+		   status, method, c->bcseq, c->btag, c->atag, c->id,
+		   c->bcseq, method);
+}
+
+/* --- what goes out --- */
+
+struct out {
+	char buf[8192];
+	struct sip_str body;
+	struct sdp_session sdp;
+	bool sdp_ok;
+};
+
+static struct out o1, o2;
+
+/* @s as the proxy sends it on; its body in @o, parsed when SDP. */
+static void written(struct smsg *s, struct out *o)
+{
+	struct sip_err err = { 0 };
+	ssize_t n = sip_msg_write(&s->m, o->buf, sizeof(o->buf) - 1);
+	const char *b;
+
+	CU_ASSERT_FATAL(n > 0);
+	o->buf[n] = '\0';
+	b = strstr(o->buf, "\r\n\r\n");
+	CU_ASSERT_FATAL(b != NULL);
+	b += 4;
+	o->body = sip_str_make(b, o->buf + n - b);
+	o->sdp_ok = !sdp_parse(&o->sdp, o->body.s, o->body.len, &err);
+}
+
+/* Sends @s's request on to the callee (@from_b false) or the caller. */
+static int fwd_req(struct smsg *s, bool from_b, struct out *o)
+{
+	int ret = media_request(&s->m, from_b ? &sig_b : &sig_a,
+				from_b ? &sig_a : &sig_b);
+
+	if (!ret && o)
+		written(s, o);
+	return ret;
+}
+
+/* Passes @s's response back up, from the callee (@from_b) or caller. */
+static void fwd_resp(struct smsg *s, bool from_b, struct out *o)
+{
+	media_response(&s->m, from_b ? &sig_b : &sig_a, false);
+	if (o)
+		written(s, o);
+}
+
+/* The m= port of stream @i of what went out. */
+static uint16_t mport(const struct out *o, unsigned int i)
+{
+	CU_ASSERT_FATAL(o->sdp_ok && i < o->sdp.nmedia);
+	return o->sdp.media[i].port;
+}
+
+static bool relay_port(uint16_t p)
+{
+	return p >= PMIN && p < PMAX && !(p & 1);
+}
+
+/* --- SDP --- */
+
+#define VER_A 2890844526ull
+#define VER_B 2808844564ull
+#define CRYPTO_A "a=crypto:1 AES_CM_128_HMAC_SHA1_80 " \
+	"inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32\r\n"
+#define CRYPTO_B "a=crypto:1 AES_CM_128_HMAC_SHA1_80 " \
+	"inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:32\r\n"
+
+static char sdp1[2048], sdp2[2048];
+
+/*
+ * The caller's offer: SRTP audio with its RTCP port named, ICE lines
+ * when @ice (a relayed copy has none), @ip for c= and a=rtcp.
+ */
+static const char *offer_a(char *buf, uint64_t ver, const char *ip,
+			   uint16_t port, bool ice)
+{
+	snprintf(buf, sizeof(sdp1),
+		 "v=0\r\n"
+		 "o=alice 2890844526 %llu IN IP4 " IP_A "\r\n"
+		 "s=call\r\n"
+		 "c=IN IP4 %s\r\n"
+		 "t=0 0\r\n"
+		 "%s"
+		 "m=audio %u RTP/SAVP 0 8 101\r\n"
+		 "b=AS:64\r\n"
+		 "a=rtpmap:0 PCMU/8000\r\n"
+		 "a=rtpmap:8 PCMA/8000\r\n"
+		 "a=rtpmap:101 telephone-event/8000\r\n"
+		 "a=fmtp:101 0-15\r\n"
+		 "a=rtcp:%u IN IP4 %s\r\n"
+		 CRYPTO_A
+		 "%s"
+		 "a=ptime:20\r\n"
+		 "a=sendrecv\r\n",
+		 (unsigned long long)ver, ip,
+		 ice ? "a=ice-ufrag:F7gI\r\na=ice-pwd:x9cml/YzichV2+XlhiMu8g\r\n"
+		     : "",
+		 port, port ? port + 1 : 0, ip,
+		 ice ? "a=candidate:1 1 UDP 2130706431 10.0.1.1 8998 typ host\r\n"
+		       "a=candidate:2 1 UDP 1694498815 192.0.2.3 45664 typ "
+		       "srflx raddr 10.0.1.1 rport 8998\r\n"
+		       "a=end-of-candidates\r\n"
+		     : "");
+	return buf;
+}
+
+/* The callee's answer: RTCP on port + 1, @dir its direction. */
+static const char *answer_b(char *buf, uint64_t ver, const char *ip,
+			    uint16_t port, const char *dir)
+{
+	snprintf(buf, sizeof(sdp1),
+		 "v=0\r\n"
+		 "o=bob 2808844564 %llu IN IP4 " IP_B "\r\n"
+		 "s=-\r\n"
+		 "c=IN IP4 %s\r\n"
+		 "t=0 0\r\n"
+		 "m=audio %u RTP/SAVP 0 101\r\n"
+		 "a=rtpmap:0 PCMU/8000\r\n"
+		 "a=rtpmap:101 telephone-event/8000\r\n"
+		 CRYPTO_B
+		 "a=%s\r\n",
+		 (unsigned long long)ver, ip, port, dir);
+	return buf;
+}
+
+/* Audio and video, plain RTP, session-level c=. */
+static const char *offer_av(char *buf, const char *user, uint64_t ver,
+			    const char *ip, uint16_t aport, uint16_t vport)
+{
+	snprintf(buf, sizeof(sdp1),
+		 "v=0\r\n"
+		 "o=%s 1 %llu IN IP4 %s\r\n"
+		 "s=-\r\n"
+		 "c=IN IP4 %s\r\n"
+		 "t=0 0\r\n"
+		 "m=audio %u RTP/AVP 0\r\n"
+		 "a=rtpmap:0 PCMU/8000\r\n"
+		 "m=video %u RTP/AVP 96\r\n"
+		 "a=rtpmap:96 H264/90000\r\n",
+		 user, (unsigned long long)ver,
+		 strcmp(user, "alice") ? IP_B : IP_A, ip, aport, vport);
+	return buf;
+}
+
+/* --- the call most tests start from --- */
+
+static struct phone pa, pb;
+static struct smsg sm;
+static uint16_t r0, r1; /* the relay ports facing the caller and callee */
+
+static bool quarantine_over(void)
+{
+	return pstats().quarantined == 0;
+}
+
+/* INVITE with the caller's offer, 200 with the callee's answer, ACK. */
+static void call_up(struct call *c)
+{
+	req(&sm, c, false, "INVITE", "application/sdp",
+	    offer_a(sdp1, VER_A, IP_A, pa.port, true));
+	CU_ASSERT_EQUAL_FATAL(fwd_req(&sm, false, &o1), 0);
+	r1 = mport(&o1, 0);
+	c->btag = "b1";
+	resp(&sm, c, false, 200, "INVITE",
+	     answer_b(sdp2, VER_B, IP_B, pb.port, "sendrecv"));
+	fwd_resp(&sm, true, &o2);
+	r0 = mport(&o2, 0);
+	req(&sm, c, false, "ACK", "", "");
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
+}
+
+static void both_ways(const char *what)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "%s a->b", what);
+	relayed(&pa.rtp, IP_R, r0, &pb.rtp, IP_R, r1, p);
+	snprintf(p, sizeof(p), "%s b->a", what);
+	relayed(&pb.rtp, IP_R, r1, &pa.rtp, IP_R, r0, p);
+}
+
+/* With cfg as it is. */
+static void go(void)
+{
+	start();
+	peers_init();
+	phone_open(&pa, IP_A);
+	phone_open(&pb, IP_B);
+}
+
+static void begin(void)
+{
+	cfg_default();
+	go();
+}
+
+static void end(void)
+{
+	phone_close(&pa);
+	phone_close(&pb);
+	stop();
+}
+
+/* --- tests --- */
+
+static void test_offer_answer(void)
+{
+	struct call c = { "call-1@test", "a1", NULL, 0, 0, "" };
+	struct ports_stats st;
+
+	begin();
+	req(&sm, &c, false, "INVITE", "application/sdp",
+	    offer_a(sdp1, VER_A, IP_A, pa.port, true));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	r1 = mport(&o1, 0);
+	CU_ASSERT(relay_port(r1));
+	/* c=, m=, a=rtcp to the relay; ICE gone; all else as it was */
+	EQS(o1.body, offer_a(sdp2, VER_A, IP_R, r1, false));
+	st = pstats();
+	CU_ASSERT_EQUAL(st.in_use, 2);
+	CU_ASSERT_EQUAL(st.allocs, 2);
+	CU_ASSERT_EQUAL(media_stats.sessions, 1);
+	CU_ASSERT_EQUAL(media_stats.started, 0);
+
+	c.btag = "b1";
+	resp(&sm, &c, false, 200, "INVITE",
+	     answer_b(sdp1, VER_B, IP_B, pb.port, "sendrecv"));
+	fwd_resp(&sm, true, &o2);
+	r0 = mport(&o2, 0);
+	CU_ASSERT(relay_port(r0));
+	CU_ASSERT_NOT_EQUAL(r0, r1);
+	EQS(o2.body, answer_b(sdp2, VER_B, IP_R, r0, "sendrecv"));
+	CU_ASSERT_EQUAL(media_stats.started, 1);
+	CU_ASSERT_EQUAL(pstats().allocs, 2);
+	req(&sm, &c, false, "ACK", "", "");
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
+
+	/* RTP and RTCP, each way, from the other leg's port */
+	both_ways("rtp 1");
+	relayed(&pa.rtcp, IP_R, r0 + 1, &pb.rtcp, IP_R, r1 + 1, "rtcp a->b");
+	relayed(&pb.rtcp, IP_R, r1 + 1, &pa.rtcp, IP_R, r0 + 1, "rtcp b->a");
+	both_ways("rtp 2");
+	CU_ASSERT_EQUAL(pa.rtp.count, 2);
+	CU_ASSERT_EQUAL(pb.rtp.count, 2);
+
+	/* BYE: the session ends, its ports go to quarantine, then free */
+	req(&sm, &c, true, "BYE", "", "");
+	CU_ASSERT_EQUAL(fwd_req(&sm, true, &o1), 0);
+	CU_ASSERT_EQUAL(media_stats.sessions, 0);
+	CU_ASSERT_EQUAL(media_stats.ended, 1);
+	st = pstats();
+	CU_ASSERT_EQUAL(st.in_use, 0);
+	CU_ASSERT_EQUAL(st.quarantined, 2);
+	CU_ASSERT(run_until(quarantine_over, GUARD_MS));
+	st = pstats();
+	CU_ASSERT_EQUAL(st.quarantined, 0);
+	CU_ASSERT_EQUAL(st.free, NPAIRS);
+	CU_ASSERT_EQUAL(nbyes, 0);
+	end();
+}
+
+/* A second branch, a 183 then a 200 with the same SDP: nothing new. */
+static void test_repeat(void)
+{
+	struct call c = { "call-2@test", "a2", NULL, 0, 0, "" };
+	struct smsg inv;
+	struct out first;
+
+	begin();
+	req(&inv, &c, false, "INVITE", "application/sdp",
+	    offer_a(sdp1, VER_A, IP_A, pa.port, true));
+	CU_ASSERT_EQUAL(fwd_req(&inv, false, &first), 0);
+	r1 = mport(&first, 0);
+	/* the same request leaves on another branch (parsed afresh) */
+	reparse(&sm, &inv);
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	CU_ASSERT(tu_same(o1.body, first.body));
+	CU_ASSERT_EQUAL(pstats().allocs, 2);
+	CU_ASSERT_EQUAL(media_stats.sessions, 1);
+
+	c.btag = "b2";
+	resp(&sm, &c, false, 183, "INVITE",
+	     answer_b(sdp2, VER_B, IP_B, pb.port, "sendrecv"));
+	fwd_resp(&sm, true, &first);
+	r0 = mport(&first, 0);
+	EQS(first.body, answer_b(sdp1, VER_B, IP_R, r0, "sendrecv"));
+	CU_ASSERT_EQUAL(media_stats.started, 1);
+	resp(&sm, &c, false, 200, "INVITE",
+	     answer_b(sdp2, VER_B, IP_B, pb.port, "sendrecv"));
+	fwd_resp(&sm, true, &o2);
+	CU_ASSERT(tu_same(o2.body, first.body));
+	CU_ASSERT_EQUAL(pstats().allocs, 2);
+	CU_ASSERT_EQUAL(media_stats.started, 1);
+	both_ways("after 200");
+	end();
+}
+
+/* RFC 2543 hold (c=0.0.0.0) and resume, both by the caller. */
+static void test_hold(void)
+{
+	struct call c = { "call-3@test", "a3", NULL, 0, 0, "" };
+	unsigned int before;
+
+	begin();
+	call_up(&c);
+	both_ways("before hold");
+	req(&sm, &c, false, "INVITE", "application/sdp",
+	    offer_a(sdp1, VER_A + 1, "0.0.0.0", pa.port, false));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	/* the version moves by one, the ports stay */
+	EQS(o1.body, offer_a(sdp2, VER_A + 1, "0.0.0.0", r1, false));
+	resp(&sm, &c, false, 200, "INVITE",
+	     answer_b(sdp1, VER_B + 1, IP_B, pb.port, "recvonly"));
+	fwd_resp(&sm, true, &o2);
+	EQS(o2.body, answer_b(sdp2, VER_B + 1, IP_R, r0, "recvonly"));
+	req(&sm, &c, false, "ACK", "", "");
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
+	CU_ASSERT_EQUAL(pstats().allocs, 2);
+
+	/* nothing goes to the held side; what it sends still goes on */
+	before = pa.rtp.count;
+	send_to(&pb.rtp, IP_R, r1, "to the held side");
+	relayed(&pa.rtp, IP_R, r0, &pb.rtp, IP_R, r1, "music on hold");
+	idle_ms(100);
+	CU_ASSERT_EQUAL(pa.rtp.count, before);
+
+	req(&sm, &c, false, "INVITE", "application/sdp",
+	    offer_a(sdp1, VER_A + 2, IP_A, pa.port, false));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	EQS(o1.body, offer_a(sdp2, VER_A + 2, IP_R, r1, false));
+	resp(&sm, &c, false, 200, "INVITE",
+	     answer_b(sdp1, VER_B + 2, IP_B, pb.port, "sendrecv"));
+	fwd_resp(&sm, true, &o2);
+	EQS(o2.body, answer_b(sdp2, VER_B + 2, IP_R, r0, "sendrecv"));
+	both_ways("resumed");
+	CU_ASSERT_EQUAL(pstats().allocs, 2);
+	end();
+}
+
+/* A stream the answer rejects (port 0) hands its ports back. */
+static void test_rejected_stream(void)
+{
+	struct call c = { "call-4@test", "a4", NULL, 0, 0, "" };
+	struct ports_stats st;
+	uint16_t v1;
+
+	begin();
+	req(&sm, &c, false, "INVITE", "application/sdp",
+	    offer_av(sdp1, "alice", 7, IP_A, pa.port, 30000));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	r1 = mport(&o1, 0);
+	v1 = mport(&o1, 1);
+	CU_ASSERT(relay_port(r1) && relay_port(v1) && r1 != v1);
+	EQS(o1.body, offer_av(sdp2, "alice", 7, IP_R, r1, v1));
+	CU_ASSERT_EQUAL(pstats().in_use, 4);
+
+	c.btag = "b4";
+	resp(&sm, &c, false, 200, "INVITE",
+	     offer_av(sdp1, "bob", 9, IP_B, pb.port, 0));
+	fwd_resp(&sm, true, &o2);
+	r0 = mport(&o2, 0);
+	CU_ASSERT(relay_port(r0));
+	EQS(o2.body, offer_av(sdp2, "bob", 9, IP_R, r0, 0));
+	st = pstats();
+	CU_ASSERT_EQUAL(st.in_use, 2);
+	CU_ASSERT_EQUAL(st.quarantined, 2);
+	both_ways("audio");
+	end();
+}
+
+int main(void)
+{
+	CU_pSuite s;
+
+	/* the session lines of every call are noise here; warnings are not */
+	log_set_level(getenv("V") ? LOG_LVL_DEBUG : LOG_LVL_WARN);
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("media", NULL, NULL);
+	CU_add_test(s, "offer, answer, RTP both ways, BYE", test_offer_answer);
+	CU_add_test(s, "repeats change nothing", test_repeat);
+	CU_add_test(s, "hold at 0.0.0.0 and resume", test_hold);
+	CU_add_test(s, "a rejected stream frees its ports",
+		    test_rejected_stream);
+	return tu_run_registered();
+}
