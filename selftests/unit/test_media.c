@@ -36,7 +36,8 @@
 #define PMIN 27200
 #define PMAX 27219
 #define NPAIRS ((PMAX - PMIN + 1) / 2)
-#define GUARD_MS 3000
+/* loopback delivers at once: this only bounds a failing wait */
+#define GUARD_MS 1000
 #define IP_A "127.0.0.2"
 #define IP_B "127.0.0.3"
 #define IP_R "127.0.0.1"
@@ -66,17 +67,19 @@ int proxy_originate(struct sip_msg *m)
 	CU_ASSERT_FATAL((n = sip_msg_write(m, s->buf, sizeof(s->buf))) > 0);
 	s->len = n;
 	CU_ASSERT_EQUAL(sip_msg_parse(&s->m, s->buf, s->len, 0, &err), 0);
+	if (getenv("V"))
+		fprintf(stderr, "%.*s", (int)s->len, s->buf);
 	return 0;
 }
 
 /* --- the loop, run until a condition holds (test_relay.c's way) --- */
 
 static struct ev_timer guard;
-static bool (*want)(void);
+static bool (*w_cond)(void);
 
 static void check_want(void)
 {
-	if (want && want())
+	if (w_cond && w_cond())
 		ev_break();
 }
 
@@ -87,12 +90,12 @@ static void guard_cb(struct ev_timer *t, void *arg)
 
 static bool run_until(bool (*cond)(void), uint64_t ms)
 {
-	want = cond;
+	w_cond = cond;
 	ev_timer_init(&guard, guard_cb, NULL);
 	ev_timer_add(&guard, ms);
 	ev_run(check_want);
 	ev_timer_del(&guard);
-	want = NULL;
+	w_cond = NULL;
 	return cond();
 }
 
@@ -680,7 +683,7 @@ static void test_offer_answer(void)
 	st = pstats();
 	CU_ASSERT_EQUAL(st.in_use, 0);
 	CU_ASSERT_EQUAL(st.quarantined, 2);
-	CU_ASSERT(run_until(quarantine_over, GUARD_MS));
+	CU_ASSERT(run_until(quarantine_over, 3000));
 	st = pstats();
 	CU_ASSERT_EQUAL(st.quarantined, 0);
 	CU_ASSERT_EQUAL(st.free, NPAIRS);
@@ -797,6 +800,328 @@ static void test_rejected_stream(void)
 	end();
 }
 
+/*
+ * The callee re-INVITEs to move its media to another port; the caller's
+ * answer is its SDP of before, o= version and all (RFC 3264 §8: nothing
+ * of its own changed).  Media must then go to the new port.
+ */
+static void test_reinvite_callee_moves(void)
+{
+	struct call c = { "call-5@test", "a5", NULL, 0, 0, "" };
+	struct phone pb2;
+
+	begin();
+	phone_open(&pb2, IP_B);
+	call_up(&c);
+	both_ways("before");
+	req(&sm, &c, true, "INVITE", "application/sdp",
+	    answer_b(sdp1, VER_B + 1, IP_B, pb2.port, "sendrecv"));
+	CU_ASSERT_EQUAL(fwd_req(&sm, true, &o1), 0);
+	EQS(o1.body, answer_b(sdp2, VER_B + 1, IP_R, r0, "sendrecv"));
+	resp(&sm, &c, true, 200, "INVITE",
+	     offer_a(sdp1, VER_A, IP_A, pa.port, false));
+	fwd_resp(&sm, false, &o2);
+	/* the same SDP may keep its version or move it by one (§8) */
+	if (!sip_str_eq(o2.body, sip_str_cstr(offer_a(sdp2, VER_A + 1, IP_R,
+						      r1, false))))
+		EQS(o2.body, offer_a(sdp2, VER_A, IP_R, r1, false));
+	req(&sm, &c, true, "ACK", "", "");
+	CU_ASSERT_EQUAL(fwd_req(&sm, true, NULL), 0);
+	CU_ASSERT_EQUAL(pstats().allocs, 2);
+	relayed(&pa.rtp, IP_R, r0, &pb2.rtp, IP_R, r1, "to the new port");
+	relayed(&pb2.rtp, IP_R, r1, &pa.rtp, IP_R, r0, "from the new port");
+	CU_ASSERT_EQUAL(pb.rtp.count, 1);
+	phone_close(&pb2);
+	end();
+}
+
+/*
+ * The caller re-INVITEs; the callee answers from another port.  Both
+ * ends had latched: the caller's media must go to the new port at once,
+ * before the callee sends from it.
+ */
+static void test_reinvite_answer_moves(void)
+{
+	struct call c = { "call-6@test", "a6", NULL, 0, 0, "" };
+	struct phone pb2;
+
+	begin();
+	phone_open(&pb2, IP_B);
+	call_up(&c);
+	both_ways("before");
+	req(&sm, &c, false, "INVITE", "application/sdp",
+	    offer_a(sdp1, VER_A + 1, IP_A, pa.port, false));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	EQS(o1.body, offer_a(sdp2, VER_A + 1, IP_R, r1, false));
+	resp(&sm, &c, false, 200, "INVITE",
+	     answer_b(sdp1, VER_B + 1, IP_B, pb2.port, "sendrecv"));
+	fwd_resp(&sm, true, &o2);
+	EQS(o2.body, answer_b(sdp2, VER_B + 1, IP_R, r0, "sendrecv"));
+	req(&sm, &c, false, "ACK", "", "");
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
+	relayed(&pa.rtp, IP_R, r0, &pb2.rtp, IP_R, r1, "to the new port");
+	relayed(&pb2.rtp, IP_R, r1, &pa.rtp, IP_R, r0, "from the new port");
+	relayed(&pa.rtp, IP_R, r0, &pb2.rtp, IP_R, r1, "to the new port 2");
+	CU_ASSERT_EQUAL(pb.rtp.count, 1);
+	phone_close(&pb2);
+	end();
+}
+
+/* A final failure of the INVITE that made the session ends it. */
+static void test_failed_initial(void)
+{
+	struct call c = { "call-7@test", "a7", NULL, 0, 0, "" };
+	struct smsg inv;
+	struct ports_stats st;
+
+	begin();
+	req(&inv, &c, false, "INVITE", "application/sdp",
+	    offer_a(sdp1, VER_A, IP_A, pa.port, true));
+	CU_ASSERT_EQUAL(fwd_req(&inv, false, &o1), 0);
+	c.btag = "b7";
+	resp(&sm, &c, false, 183, "INVITE",
+	     answer_b(sdp1, VER_B, IP_B, pb.port, "sendrecv"));
+	fwd_resp(&sm, true, &o2);
+	CU_ASSERT_EQUAL(media_stats.started, 1);
+	/* send_best() hands media_failed() the request as forwarded */
+	reparse(&sm, &inv);
+	media_failed(&sm.m, 486, false);
+	CU_ASSERT_EQUAL(media_stats.sessions, 0);
+	CU_ASSERT_EQUAL(media_stats.ended, 1);
+	st = pstats();
+	CU_ASSERT_EQUAL(st.in_use, 0);
+	CU_ASSERT_EQUAL(st.quarantined, 2);
+	/* a CANCEL's 487, before any answer */
+	c.id = "call-7b@test";
+	c.btag = NULL;
+	req(&inv, &c, false, "INVITE", "application/sdp",
+	    offer_a(sdp1, VER_A, IP_A, pa.port, true));
+	CU_ASSERT_EQUAL(fwd_req(&inv, false, &o1), 0);
+	CU_ASSERT_EQUAL(pstats().in_use, 2);
+	reparse(&sm, &inv);
+	media_failed(&sm.m, 487, true);
+	CU_ASSERT_EQUAL(media_stats.sessions, 0);
+	CU_ASSERT_EQUAL(pstats().in_use, 0);
+	CU_ASSERT_EQUAL(nbyes, 0);
+	end();
+}
+
+/* A refused re-INVITE leaves the call as it was (RFC 3261 §14.1). */
+static void test_failed_reinvite(void)
+{
+	struct call c = { "call-8@test", "a8", NULL, 0, 0, "" };
+	struct smsg inv;
+
+	begin();
+	call_up(&c);
+	both_ways("before");
+	req(&inv, &c, false, "INVITE", "application/sdp",
+	    offer_a(sdp1, VER_A + 1, "0.0.0.0", pa.port, false));
+	CU_ASSERT_EQUAL(fwd_req(&inv, false, &o1), 0);
+	reparse(&sm, &inv);
+	media_failed(&sm.m, 491, false);
+	CU_ASSERT_EQUAL(media_stats.sessions, 1);
+	CU_ASSERT_EQUAL(media_stats.ended, 0);
+	CU_ASSERT_EQUAL(pstats().in_use, 2);
+	both_ways("after 491");
+	/* the next offer is the callee's, and is taken as one */
+	req(&sm, &c, true, "INVITE", "application/sdp",
+	    answer_b(sdp1, VER_B + 1, IP_B, pb.port, "sendonly"));
+	CU_ASSERT_EQUAL(fwd_req(&sm, true, &o1), 0);
+	EQS(o1.body, answer_b(sdp2, VER_B + 1, IP_R, r0, "sendonly"));
+	resp(&sm, &c, true, 200, "INVITE",
+	     offer_a(sdp1, VER_A + 2, IP_A, pa.port, false));
+	fwd_resp(&sm, false, &o2);
+	EQS(o2.body, offer_a(sdp2, VER_A + 2, IP_R, r1, false));
+	both_ways("after the callee's re-INVITE");
+	end();
+}
+
+/* SDP we cannot read in an offer: 488, and nothing stays allocated. */
+static void test_bad_offer(void)
+{
+	struct call c = { "call-9@test", "a9", NULL, 0, 0, "" };
+	struct smsg inv;
+
+	begin();
+	req(&inv, &c, false, "INVITE", "application/sdp",
+	    "v=0\r\ns=no origin\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n");
+	CU_ASSERT_EQUAL(fwd_req(&inv, false, NULL), 488);
+	CU_ASSERT_EQUAL(media_stats.bad_sdp, 1);
+	CU_ASSERT_EQUAL(pstats().allocs, 0);
+	reparse(&sm, &inv);
+	media_failed(&sm.m, 488, false);
+	CU_ASSERT_EQUAL(media_stats.sessions, 0);
+
+	/* readable, but a stream at a name: the relay takes addresses only */
+	c.id = "call-9b@test";
+	req(&inv, &c, false, "INVITE", "application/sdp",
+	    "v=0\r\no=- 1 1 IN IP4 " IP_A "\r\ns=-\r\nt=0 0\r\n"
+	    "m=audio 4000 RTP/AVP 0\r\nc=IN IP4 " IP_A "\r\n"
+	    "m=audio 4002 RTP/AVP 0\r\nc=IN IP4 media.example.com\r\n");
+	CU_ASSERT_EQUAL(fwd_req(&inv, false, NULL), 488);
+	/* stream 0's pairs may live until the proxy's media_failed() */
+	reparse(&sm, &inv);
+	media_failed(&sm.m, 488, false);
+	CU_ASSERT_EQUAL(media_stats.sessions, 0);
+	CU_ASSERT_EQUAL(pstats().in_use, 0);
+	end();
+}
+
+/* Past max_sessions a new call gets 503; its SDP is left alone. */
+static void test_max_sessions(void)
+{
+	static struct smsg inv[3];
+	struct call c[3] = {
+		{ "call-10a@test", "a10", NULL, 0, 0, "" },
+		{ "call-10b@test", "a10", NULL, 0, 0, "" },
+		{ "call-10c@test", "a10", NULL, 0, 0, "" },
+	};
+
+	cfg_default();
+	cfg.max_sessions = 2;
+	go();
+	for (int i = 0; i < 3; i++)
+		req(&inv[i], &c[i], false, "INVITE", "application/sdp",
+		    offer_a(sdp1, VER_A, IP_A, pa.port, true));
+	for (int i = 0; i < 2; i++) {
+		reparse(&sm, &inv[i]);
+		CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	}
+	reparse(&sm, &inv[2]);
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 503);
+	written(&sm, &o1);
+	EQS(o1.body, sdp1);
+	CU_ASSERT_EQUAL(media_stats.refused, 1);
+	CU_ASSERT_EQUAL(media_stats.sessions, 2);
+	CU_ASSERT_EQUAL(pstats().allocs, 4);
+	/* the proxy answers 503 (as 500) and tells media_failed() */
+	media_failed(&sm.m, 503, false);
+	CU_ASSERT_EQUAL(media_stats.sessions, 2);
+	/* a call that ends makes room */
+	reparse(&sm, &inv[0]);
+	media_failed(&sm.m, 486, false);
+	CU_ASSERT_EQUAL(media_stats.sessions, 1);
+	reparse(&sm, &inv[2]);
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	CU_ASSERT(relay_port(mport(&o1, 0)));
+	CU_ASSERT_EQUAL(media_stats.sessions, 2);
+	CU_ASSERT_EQUAL(media_stats.refused, 1);
+	end();
+}
+
+/* Record-Route of the 200: two proxies each side of ours (RFC 5658 pair) */
+#define RR_200 "Record-Route: <sip:p4.example.net;lr>, <sip:p3.example.net;lr>\r\n" \
+	"Record-Route: <sip:127.0.0.1:5060;lr;sfp=0123456789abcdef>\r\n" \
+	"Record-Route: <sip:[::1]:5060;lr;sfp=0123456789abcdef>, " \
+	"<sip:p2.example.org;lr>\r\n" \
+	"Record-Route: <sip:p1.example.org;lr>\r\n"
+
+static bool two_byes(void)
+{
+	return nbyes >= 2;
+}
+
+/* @m has one header @name, and its value is @want. */
+static void check_hdr(const struct sip_msg *m, const char *name,
+		      const char *want)
+{
+	int n = 0;
+
+	for (int i = 0; i < m->nhdrs; i++) {
+		if (!sip_str_caseeq_lit(m->hdr[i].name, name))
+			continue;
+		n++;
+		EQS(m->hdr[i].value, want);
+	}
+	CU_ASSERT_EQUAL(n, 1);
+}
+
+/*
+ * No packet either way for media_timeout: BYE to each side, as if the
+ * other had hung up, along the route set the 200's Record-Route gives.
+ */
+static void test_timeout(void)
+{
+	struct call c = { "call-11@test", "a11", NULL, 100, 0, RR_200 };
+	const struct sip_msg *m;
+	struct ports_stats st;
+
+	cfg_default();
+	cfg.media_timeout = 1;
+	go();
+	call_up(&c);
+	/* the callee's request (a session refresh) counts its CSeq */
+	c.bcseq = 40;
+	req(&sm, &c, true, "UPDATE", "", "");
+	CU_ASSERT_EQUAL(fwd_req(&sm, true, NULL), 0);
+	CU_ASSERT_EQUAL(media_stats.sessions, 1);
+	CU_ASSERT(run_until(two_byes, 3000));
+	CU_ASSERT_EQUAL_FATAL(nbyes, 2);
+	CU_ASSERT_EQUAL(media_stats.timeouts, 1);
+	CU_ASSERT_EQUAL(media_stats.sessions, 0);
+	st = pstats();
+	CU_ASSERT_EQUAL(st.in_use, 0);
+	CU_ASSERT_EQUAL(st.quarantined, 2);
+
+	/* to the caller, from the callee: its Contact, the routes below ours */
+	m = &byes[0].m;
+	CU_ASSERT(m->is_request && m->method == SIP_BYE);
+	EQ(m->ruri_s, "sip:alice@" IP_A ";transport=udp");
+	check_hdr(m, "Route",
+		  "<sip:p2.example.org;lr>, <sip:p1.example.org;lr>");
+	EQ(m->from.tag, "b1");
+	EQ(m->to.tag, "a11");
+	check_hdr(m, "From", "<sip:bob@example.net>;tag=b1");
+	check_hdr(m, "To", "\"Alice\" <sip:alice@example.com>;tag=a11");
+	EQ(m->call_id, "call-11@test");
+	CU_ASSERT_EQUAL(m->cseq.num, 42);
+	CU_ASSERT_EQUAL(m->cseq.method, SIP_BYE);
+	check_hdr(m, "Reason", "SIP;cause=408;text=\"media timeout\"");
+	CU_ASSERT_EQUAL(m->max_forwards, 70);
+	/* a placeholder the parser wants, for proxy_originate() to replace */
+	CU_ASSERT_EQUAL(m->nvia, 1);
+	CU_ASSERT_EQUAL(m->body.len, 0);
+
+	/* to the callee, from the caller: the routes above ours, nearest first */
+	m = &byes[1].m;
+	CU_ASSERT(m->is_request && m->method == SIP_BYE);
+	EQ(m->ruri_s, "sip:bob@" IP_B);
+	check_hdr(m, "Route",
+		  "<sip:p3.example.net;lr>, <sip:p4.example.net;lr>");
+	check_hdr(m, "From", "\"Alice\" <sip:alice@example.com>;tag=a11");
+	check_hdr(m, "To", "<sip:bob@example.net>;tag=b1");
+	EQ(m->call_id, "call-11@test");
+	CU_ASSERT_EQUAL(m->cseq.num, 102);
+	check_hdr(m, "Reason", "SIP;cause=408;text=\"media timeout\"");
+	CU_ASSERT_EQUAL(m->nvia, 1);
+	end();
+}
+
+/* Media keeps a call alive past media_timeout; silence then ends it. */
+static void test_timeout_media_flows(void)
+{
+	struct call c = { "call-12@test", "a12", NULL, 0, 0, "" };
+	uint64_t t0;
+
+	cfg_default();
+	cfg.media_timeout = 1;
+	go();
+	call_up(&c);
+	t0 = ev_now_ms();
+	for (int i = 0; i < 6; i++) {
+		relayed(&pa.rtp, IP_R, r0, &pb.rtp, IP_R, r1, "keepalive");
+		idle_ms(300);
+	}
+	CU_ASSERT(ev_now_ms() - t0 >= 1500);
+	CU_ASSERT_EQUAL(nbyes, 0);
+	CU_ASSERT_EQUAL(media_stats.sessions, 1);
+	CU_ASSERT(run_until(two_byes, 3000));
+	CU_ASSERT_EQUAL(media_stats.timeouts, 1);
+	CU_ASSERT_EQUAL(media_stats.sessions, 0);
+	end();
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -811,5 +1136,18 @@ int main(void)
 	CU_add_test(s, "hold at 0.0.0.0 and resume", test_hold);
 	CU_add_test(s, "a rejected stream frees its ports",
 		    test_rejected_stream);
+	CU_add_test(s, "callee re-INVITE to a new port",
+		    test_reinvite_callee_moves);
+	CU_add_test(s, "re-INVITE answered from a new port",
+		    test_reinvite_answer_moves);
+	CU_add_test(s, "failed initial INVITE ends the session",
+		    test_failed_initial);
+	CU_add_test(s, "failed re-INVITE keeps the session",
+		    test_failed_reinvite);
+	CU_add_test(s, "unreadable offer: 488", test_bad_offer);
+	CU_add_test(s, "max_sessions: 503", test_max_sessions);
+	CU_add_test(s, "media timeout: BYE both ways", test_timeout);
+	CU_add_test(s, "media timeout: media keeps the call",
+		    test_timeout_media_flows);
 	return tu_run_registered();
 }
