@@ -58,11 +58,13 @@
 # traffic.
 #
 # Environment:
-#   BENCH_QUICK=1            2 s windows after 0.5 s warm-ups: for working
-#                            on the script and CI, not the benchmark
+#   BENCH_QUICK=1            2 s windows after 0.5 s warm-ups, one held
+#                            probe: for working on the script and CI
+#                            smoke runs, not the benchmark
 #   BENCH_SECONDS            window length (5)
 #   BENCH_WARMUP_MS          warm-up before the window (1000)
 #   BENCH_STREAMS            stream counts ("1 100 10000")
+#   BENCH_HELD_PROBES        paced trials per held search (4; 0: none)
 #   BENCH_FIXED_PPS          the fixed offered load, pps (50000)
 #   BENCH_FIXED_STREAMS      over this many streams (1000); 0: skip
 #   BENCH_PATHS              what to measure ("kfwd sipfpd rtpengine")
@@ -83,13 +85,14 @@ RTPENGINE=${RTPENGINE:-rtpengine}
 BLAST=$O/tools/bench/rtpblast
 
 if [ -n "${BENCH_QUICK:-}" ]; then
-	q_secs=2 q_warm=500
+	q_secs=2 q_warm=500 q_probes=1
 else
-	q_secs=5 q_warm=1000
+	q_secs=5 q_warm=1000 q_probes=4
 fi
 WINDOW_S=${BENCH_SECONDS:-$q_secs}
 WARMUP_MS=${BENCH_WARMUP_MS:-$q_warm}
 STREAMS=${BENCH_STREAMS:-1 100 10000}
+HELD_PROBES=${BENCH_HELD_PROBES:-$q_probes}
 FIXED_PPS=${BENCH_FIXED_PPS:-50000}
 FIXED_STREAMS=${BENCH_FIXED_STREAMS:-1000}
 PATHS=${BENCH_PATHS-kfwd sipfpd rtpengine}
@@ -482,7 +485,7 @@ run_kfwd()
 		'BEGIN { for (i = 0; i < n; i++)
 			print base + 2 * i, ip, port }' >"$f"
 	trial "$p" "$1" "$f" "$2" || return 1
-	say "kfwd      n=$1: $T_LINE"
+	say "$(label kfwd "$1" "$2"): $T_LINE"
 }
 
 # flow_sums LOG: "flows packets drop_source drop_no_peer drop_send" over
@@ -533,7 +536,7 @@ run_sipfpd()
 	# SIGTERM ends every call with reason=shutdown, logging its flows
 	stop "$RELAY_PID" "$px"
 	[ "$ok" -eq 0 ] || return 1
-	say "sipfpd    n=$n: $T_LINE"
+	say "$(label sipfpd "$n" "$2"): $T_LINE"
 	read -r flows pk dsrc dnop dsend < <(flow_sums "$p-sipfpd.log")
 	say "  sent $T_SENT, sipfpd forwarded $pk on $flows flows (dropped:" \
 		"source $dsrc, no peer $dnop, send $dsend), sink got" \
@@ -564,7 +567,7 @@ run_rtpengine()
 		2>>"$p-ng.log" | sed -n 's/^rtp_packets=//p')
 	stop "$RELAY_PID" "$px"
 	[ "$ok" -eq 0 ] || return 1
-	say "rtpengine n=$n: $T_LINE"
+	say "$(label rtpengine "$n" "$2"): $T_LINE"
 	say "  sent $T_SENT, rtpengine counted ${pk:-?} RTP packets, sink" \
 		"got $T_TOTAL; $(drops_line)"
 	# its guard against floods: a socket found with over 50 packets
@@ -572,6 +575,15 @@ run_rtpengine()
 	! grep -q 'UDP receive queue exceeded' "$p-rtpengine.log" ||
 		say "  rtpengine's flood guard stopped reading some of its" \
 			"sockets (its log: \"UDP receive queue exceeded\")"
+}
+
+# label PATH N RATE: a trial's name on its progress line
+label()
+{
+	local at=''
+
+	[ "$3" -eq 0 ] || at=" at $3/s"
+	printf '%-9s n=%s%s' "$1" "$2" "$at"
 }
 
 # run PATH N RATE: one path's trial, T_* its figures; 1 when it had none.
@@ -595,9 +607,45 @@ key_of()
 	echo "$1"
 }
 
+# held PATH N START: the highest paced rate PATH forwards whole (99% of
+# it over the window), searched from START: up by half until a rate
+# fails, down by a third until one holds, then bisecting, HELD_PROBES
+# trials at most, to the nearest 1000/s. Sets H_PPS (0: none held) and
+# H_CPU_US, H_WIN_US, the relay's CPU at that rate.
+held()
+{
+	local path=$1 n=$2 r=$3 lo=0 hi=0 i=0
+
+	H_PPS=0 H_CPU_US=-1 H_WIN_US=0
+	r=$(((r + 500) / 1000 * 1000))
+	while [ "$i" -lt "$HELD_PROBES" ] && [ "$r" -ge 1000 ]; do
+		i=$((i + 1))
+		run "$path" "$n" "$r" || break
+		if [ $((T_PPS * 100)) -ge $((r * 99)) ]; then
+			lo=$r H_PPS=$r H_CPU_US=$T_CPU_US H_WIN_US=$T_WIN_US
+		else
+			hi=$r
+		fi
+		if [ "$lo" -gt 0 ] && [ "$hi" -gt 0 ]; then
+			r=$(((lo + hi) / 2))
+		elif [ "$lo" -gt 0 ]; then
+			r=$((r * 3 / 2))
+		else
+			r=$((r * 2 / 3))
+		fi
+		r=$(((r + 500) / 1000 * 1000))
+		if [ "$r" -eq "$lo" ] || [ "$r" -eq "$hi" ]; then
+			break
+		fi
+	done
+}
+
+# Flat out, each path in turn; then each relay's held rate, from its
+# flat-out figure (from sipfpd's when rtpengine's flood guard left it at
+# nothing, so both searches start alike).
 streams_run()
 {
-	local n path k relays
+	local n path k relays start
 	local -A pps
 
 	for n in $STREAMS; do
@@ -620,6 +668,23 @@ streams_run()
 		[ "${pps[rtpengine]:-0}" -eq 0 ] || [ -z "${pps[sipfpd]:-}" ] ||
 			echo "relay_rtpengine_ratio_n$n=$(div "${pps[sipfpd]}" \
 				"${pps[rtpengine]}" 2)"
+		if [ "$relays" = 0 ] || [ "$HELD_PROBES" -eq 0 ]; then
+			continue
+		fi
+		for path in $PATHS; do
+			if [ "$path" = kfwd ] || [ -z "${pps[$path]:-}" ]; then
+				continue
+			fi
+			start=${pps[$path]}
+			[ "$start" -ge 1000 ] || start=${pps[sipfpd]:-0}
+			[ "$start" -ge 1000 ] || start=$((${pps[kfwd]:-0} / 2))
+			held "$path" "$n" "$start"
+			k=$(key_of "$path")
+			echo "${k}_held_pps_n$n=$H_PPS"
+			[ "$H_CPU_US" -lt 0 ] ||
+				echo "${k}_held_cpu_pct_n$n=$(cpu_pct \
+					"$H_CPU_US" "$H_WIN_US")"
+		done
 	done
 }
 
@@ -705,8 +770,8 @@ main()
 	echo "window_s=$WINDOW_S"
 	echo "rtp_payload_bytes=160"
 	echo "cores=$(nproc)"
-	say "paths: $PATHS; streams: $STREAMS; ${WINDOW_S} s windows;" \
-		"${PIN_BOX[*]:+pinned: sender CPU 0, relay and sink CPU 1}"
+	say "paths: $PATHS; streams: $STREAMS; ${WINDOW_S} s windows" \
+		"${PIN_BOX[*]:+(pinned: sender CPU 0, relay and sink CPU 1)}"
 	streams_run
 	fixed_run
 }

@@ -18,11 +18,11 @@
  * fast as the machine lets for SECONDS; else paced to PPS.
  *
  * sink: counts what arrives at ADDR:PORT.  The window of WINDOW_MS
- * starts WARMUP_MS after the first packet; the CPU time of each PID
- * (utime+stime, all its threads), and the sink's own, is read at both
- * ends of the window, so packets and CPU cover the same span.  The sink exits once nothing has
- * come for IDLE_MS after the window, or WAIT_MS after start if nothing
- * came at all.
+ * starts WARMUP_MS after the first packet, and keeps its length if
+ * packets stop inside it.  The CPU time of each PID (utime+stime, all
+ * its threads) and the sink's own is read at both ends of the window,
+ * so packets and CPU cover the same span.  The sink exits once nothing
+ * has come for IDLE_MS, or WAIT_MS after start if nothing came at all.
  *
  * Both print key=value lines on stdout when done; errors on stderr.
  */
@@ -547,9 +547,13 @@ static void sink_run(struct sink *k, const struct sink_opts *o)
 		if (first && now - last > o->idle_ns)
 			break;
 	}
-	/* the source stopped early: the window is as far as packets came */
+	/*
+	 * Packets stopped inside the window (a relay gave up, or the source
+	 * ended early): the window still has its length, so its rate counts
+	 * the silence too.
+	 */
 	if (phase == 1)
-		mark_take(k, &b, last > a.ns ? last : a.ns);
+		mark_take(k, &b, a.ns + o->window_ns);
 	if (phase == 0) {
 		mark_take(k, &a, now);
 		b = a;
