@@ -551,7 +551,9 @@ int media_sdp(struct media_session *s, struct sip_msg *m, int side,
 		return 488;
 	}
 	memset(&rw, 0, sizeof(rw));
-	same = s->seen[side].set && s->seen[side].version == sdp.sess_version;
+	/* an answer may repeat its last version; it still answers (§8) */
+	same = s->seen[side].set && s->seen[side].version == sdp.sess_version &&
+	       s->offer_from != !side;
 	s->seen[side].set = true;
 	s->seen[side].version = sdp.sess_version;
 	if (same)
