@@ -185,6 +185,23 @@ static int sdp_of(struct media_session *s, struct sip_msg *m, int side,
 	return ret;
 }
 
+/*
+ * Straight from a phone whose Via the source contradicts.  A received=
+ * alone says nothing: RFC 3581 §4 adds it to every Via with rport.
+ */
+static bool via_nated(const struct sip_msg *m)
+{
+	struct sip_str h = m->via.host, r = m->via.received;
+
+	if (m->nvia != 1 || !r.len)
+		return false;
+	if (h.len > 2 && h.s[0] == '[')
+		h = sip_str_make(h.s + 1, h.len - 2);
+	if (r.len > 2 && r.s[0] == '[')
+		r = sip_str_make(r.s + 1, r.len - 2);
+	return !sip_str_caseeq(h, r);
+}
+
 int media_request(struct sip_msg *m, const struct sip_peer *src,
 		  const struct sip_peer *dst)
 {
@@ -217,8 +234,7 @@ int media_request(struct sip_msg *m, const struct sip_peer *src,
 	if (!s)
 		return 0;
 	s->sig[side] = *src;
-	/* straight from a phone whose Via the source contradicts (§18.2.1) */
-	s->nat[side] = m->nvia == 1 && m->via.received.len;
+	s->nat[side] = via_nated(m);
 	/* the other side is where this goes, until it answers from elsewhere */
 	if (!s->sig[!side].addr.sa.sa_family)
 		s->sig[!side] = *dst;
