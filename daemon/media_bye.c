@@ -150,7 +150,9 @@ static void bye(struct media_session *s, int to)
 	d->cseq[!to] = cseq;
 	d->cseq_set[!to] = true;
 	n = snprintf(buf, sizeof(buf),
-		     "BYE %s SIP/2.0\r\n%s%s%s"
+		     "BYE %s SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP invalid;branch=z9hG4bK-placeholder\r\n"
+		     "%s%s%s"
 		     "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\n"
 		     "Call-ID: %s\r\nCSeq: %u BYE\r\n"
 		     "Reason: SIP;cause=408;text=\"media timeout\"\r\n"

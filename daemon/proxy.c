@@ -368,7 +368,8 @@ int proxy_originate(struct sip_msg *m)
 	struct txn *ct;
 	ssize_t n;
 
-	if (route_next_hop(m, &dst) || txn_branch_new(branch, sizeof(branch)) < 0 ||
+	if (sip_via_pop(m) || route_next_hop(m, &dst) ||
+	    txn_branch_new(branch, sizeof(branch)) < 0 ||
 	    route_push_via(m, &dst, branch))
 		return -EHOSTUNREACH;
 	n = sip_msg_write(m, buf, sizeof(buf));

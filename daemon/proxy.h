@@ -68,7 +68,8 @@ void proxy_stats_log(void);
 
 /**
  * proxy_originate() - send a request of our own, such as a BYE
- * @m: the request without a Via; routed by its Route set or Request-URI
+ * @m: the request, routed by its Route set or Request-URI; its one Via
+ *	is a placeholder (the parser wants one), replaced by ours
  *
  * It gets our Via and a client transaction of its own; its response ends
  * here.
