@@ -438,7 +438,7 @@ rtpengine_start()
 	ip netns exec "$px" rtpengine --table=-1 --foreground --log-stderr \
 		--interface="$PX_L" --listen-ng=127.0.0.1:2223 \
 		--port-min="$MEDIA_PORT_MIN" --port-max="$MEDIA_PORT_MAX" \
-		--delete-delay=1 --num-threads=2 --pidfile=none \
+		--delete-delay=1 --num-threads=2 \
 		>"$TMP_DIR/rtpengine.log" 2>&1 &
 	RTPENGINE_PID=$!
 	BG_PIDS+=("$RTPENGINE_PID")
