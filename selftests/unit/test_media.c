@@ -574,6 +574,28 @@ static const char *offer_av(char *buf, const char *user, uint64_t ver,
 	return buf;
 }
 
+static const char *ipv(const char *ip)
+{
+	return strchr(ip, ':') ? "IP6" : "IP4";
+}
+
+/* One plain audio stream from @user at @origin, media at @ip:@port. */
+static const char *plain(char *buf, const char *user, uint64_t ver,
+			 const char *origin, const char *ip, uint16_t port)
+{
+	snprintf(buf, sizeof(sdp1),
+		 "v=0\r\n"
+		 "o=%s 5 %llu IN %s %s\r\n"
+		 "s=-\r\n"
+		 "c=IN %s %s\r\n"
+		 "t=0 0\r\n"
+		 "m=audio %u RTP/AVP 0\r\n"
+		 "a=rtpmap:0 PCMU/8000\r\n",
+		 user, (unsigned long long)ver, ipv(origin), origin, ipv(ip),
+		 ip, port);
+	return buf;
+}
+
 /* --- the call most tests start from --- */
 
 static struct phone pa, pb;
@@ -1122,6 +1144,147 @@ static void test_timeout_media_flows(void)
 	end();
 }
 
+/* @s goes out exactly as it came in. */
+static void untouched(struct smsg *s)
+{
+	written(s, &o1);
+	CU_ASSERT(tu_same(sip_str_cstr(o1.buf), sip_str_make(s->buf, s->len)));
+}
+
+/* Dialogs we do not know and bodies that are not SDP pass as they are. */
+static void test_untouched(void)
+{
+	struct call c = { "call-13@test", "a13", "b13", 5, 9, "" };
+	static const char multi[] =
+		"--xyz\r\nContent-Type: application/sdp\r\n\r\n"
+		"v=0\r\no=- 1 1 IN IP4 " IP_A "\r\ns=-\r\nc=IN IP4 " IP_A
+		"\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n--xyz--\r\n";
+
+	begin();
+	offer_a(sdp1, VER_A, IP_A, pa.port, true);
+	/* a re-INVITE, its 200, a BYE of a call that is not ours */
+	req(&sm, &c, false, "INVITE", "application/sdp", sdp1);
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
+	untouched(&sm);
+	resp(&sm, &c, false, 200, "INVITE", sdp1);
+	media_response(&sm.m, &sig_b, false);
+	untouched(&sm);
+	req(&sm, &c, true, "BYE", "", "");
+	CU_ASSERT_EQUAL(fwd_req(&sm, true, NULL), 0);
+	req(&sm, &c, true, "UPDATE", "application/sdp", sdp1);
+	CU_ASSERT_EQUAL(fwd_req(&sm, true, NULL), 0);
+	untouched(&sm);
+	CU_ASSERT_EQUAL(media_stats.sessions, 0);
+
+	/* a new call whose bodies are not application/sdp */
+	c.id = "call-13b@test";
+	c.btag = NULL;
+	req(&sm, &c, false, "INVITE", "multipart/mixed;boundary=xyz", multi);
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
+	untouched(&sm);
+	c.btag = "b13";
+	resp(&sm, &c, false, 183, "INVITE", sdp1);
+	sm.m.content_type = sip_str_cstr("application/sdpx");
+	media_response(&sm.m, &sig_b, false);
+	untouched(&sm);
+	req(&sm, &c, false, "INVITE", "text/plain", sdp1);
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
+	untouched(&sm);
+	/* SDP in a request that carries no offer or answer (RFC 6086) */
+	req(&sm, &c, false, "INFO", "application/sdp", sdp1);
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
+	untouched(&sm);
+	CU_ASSERT_EQUAL(pstats().allocs, 0);
+	CU_ASSERT_EQUAL(media_stats.started, 0);
+	CU_ASSERT_EQUAL(media_stats.bad_sdp, 0);
+	end();
+
+	/* anchoring off: nothing is ever touched */
+	cfg_default();
+	cfg.media_anchor = false;
+	go();
+	c.id = "call-13c@test";
+	c.btag = NULL;
+	req(&sm, &c, false, "INVITE", "application/sdp", sdp1);
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
+	untouched(&sm);
+	CU_ASSERT_EQUAL(media_stats.sessions, 0);
+	end();
+}
+
+/*
+ * A call with plain SDP between a caller at @ip_a and a callee at @ip_b;
+ * the relay shows @adv_a and @adv_b, from @rel_a and @rel_b.
+ */
+static void call_between(const char *ip_a, const char *ip_b,
+			 const char *rel_a, const char *rel_b,
+			 const char *adv_a, const char *adv_b)
+{
+	static char id[32];
+	static unsigned int n;
+	struct call c = { id, "a14", NULL, 0, 0, "" };
+
+	snprintf(id, sizeof(id), "call-14.%u@test", n++);
+	set_addr(&sig_a.addr, ip_a, 5060);
+	set_addr(&sig_b.addr, ip_b, 5060);
+	phone_open(&pa, ip_a);
+	phone_open(&pb, ip_b);
+	req(&sm, &c, false, "INVITE", "application/sdp",
+	    plain(sdp1, "alice", 1, ip_a, ip_a, pa.port));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	r1 = mport(&o1, 0);
+	EQS(o1.body, plain(sdp2, "alice", 1, ip_a, adv_b, r1));
+	c.btag = "b14";
+	resp(&sm, &c, false, 200, "INVITE",
+	     plain(sdp1, "bob", 2, ip_b, ip_b, pb.port));
+	fwd_resp(&sm, true, &o2);
+	r0 = mport(&o2, 0);
+	EQS(o2.body, plain(sdp2, "bob", 2, ip_b, adv_a, r0));
+	relayed(&pa.rtp, rel_a, r0, &pb.rtp, rel_b, r1, "a->b");
+	relayed(&pb.rtp, rel_b, r1, &pa.rtp, rel_a, r0, "b->a");
+	relayed(&pa.rtcp, rel_a, r0 + 1, &pb.rtcp, rel_b, r1 + 1, "rtcp");
+	phone_close(&pa);
+	phone_close(&pb);
+}
+
+/* IPv6 both sides; IPv6 caller, IPv4 callee; the reverse. */
+static void test_families(void)
+{
+	struct ports_stats st;
+	union tp_addr v6;
+
+	cfg_default();
+	start();
+	peers_init();
+	call_between("::1", "::1", "::1", "::1", "::1", "::1");
+	call_between("::1", IP_B, "::1", IP_R, "::1", IP_R);
+	call_between(IP_A, "::1", IP_R, "::1", IP_R, "::1");
+	set_addr(&v6, "::1", 0);
+	CU_ASSERT_EQUAL(ports_stats(&v6, &st), 0);
+	CU_ASSERT_EQUAL(st.in_use, 4);
+	CU_ASSERT_EQUAL(st.allocs, 4);
+	stop();
+}
+
+/* A configured interface behind 1:1 NAT: SDP shows its public address. */
+static void test_advertised(void)
+{
+	struct sockaddr_in *l, *a;
+
+	cfg_default();
+	cfg.nmedia_ifs = 1;
+	strcpy(cfg.media_ifs[0].name, "ext");
+	l = (struct sockaddr_in *)&cfg.media_ifs[0].local;
+	a = (struct sockaddr_in *)&cfg.media_ifs[0].advertised;
+	l->sin_family = a->sin_family = AF_INET;
+	inet_pton(AF_INET, IP_R, &l->sin_addr);
+	inet_pton(AF_INET, "203.0.113.7", &a->sin_addr);
+	start();
+	peers_init();
+	call_between(IP_A, IP_B, IP_R, IP_R, "203.0.113.7", "203.0.113.7");
+	stop();
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -1149,5 +1312,9 @@ int main(void)
 	CU_add_test(s, "media timeout: BYE both ways", test_timeout);
 	CU_add_test(s, "media timeout: media keeps the call",
 		    test_timeout_media_flows);
+	CU_add_test(s, "unknown dialogs and other bodies pass untouched",
+		    test_untouched);
+	CU_add_test(s, "IPv6, and IPv4 to IPv6", test_families);
+	CU_add_test(s, "an advertised address", test_advertised);
 	return tu_run_registered();
 }
