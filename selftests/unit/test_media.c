@@ -1285,6 +1285,148 @@ static void test_advertised(void)
 	stop();
 }
 
+/*
+ * An INVITE forks: bob's early dialog answers first, carol's 200 wins.
+ * Each early dialog has its own answer (RFC 3261 §13.2.1); the call's
+ * media must go where the 200's SDP says.
+ */
+static void test_fork(void)
+{
+	struct call c = { "call-15@test", "a15", NULL, 0, 0, "" };
+	struct smsg inv;
+	struct phone pc;
+
+	begin();
+	phone_open(&pc, IP_B);
+	req(&inv, &c, false, "INVITE", "application/sdp",
+	    offer_a(sdp1, VER_A, IP_A, pa.port, true));
+	CU_ASSERT_EQUAL(fwd_req(&inv, false, &o1), 0);
+	r1 = mport(&o1, 0);
+	reparse(&sm, &inv);
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o2), 0);
+	CU_ASSERT(tu_same(o2.body, o1.body));
+	c.btag = "bob";
+	resp(&sm, &c, false, 183, "INVITE",
+	     plain(sdp1, "bob", 300, IP_B, IP_B, pb.port));
+	fwd_resp(&sm, true, &o2);
+	r0 = mport(&o2, 0);
+	EQS(o2.body, plain(sdp2, "bob", 300, IP_B, IP_R, r0));
+	c.btag = "carol";
+	resp(&sm, &c, false, 200, "INVITE",
+	     plain(sdp1, "carol", 9, IP_B, IP_B, pc.port));
+	fwd_resp(&sm, true, &o2);
+	CU_ASSERT_EQUAL(mport(&o2, 0), r0);
+	relayed(&pa.rtp, IP_R, r0, &pc.rtp, IP_R, r1, "to carol");
+	relayed(&pc.rtp, IP_R, r1, &pa.rtp, IP_R, r0, "from carol");
+	CU_ASSERT_EQUAL(pb.rtp.count, 0);
+	phone_close(&pc);
+	end();
+}
+
+/*
+ * An early dialog answered in a 183 and ringing past media_timeout
+ * without early media is not dead: the call is not up yet.
+ */
+static void test_timeout_early(void)
+{
+	struct call c = { "call-16@test", "a16", NULL, 0, 0, "" };
+
+	cfg_default();
+	cfg.media_timeout = 1;
+	go();
+	req(&sm, &c, false, "INVITE", "application/sdp",
+	    offer_a(sdp1, VER_A, IP_A, pa.port, true));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	r1 = mport(&o1, 0);
+	c.btag = "b16";
+	resp(&sm, &c, false, 183, "INVITE",
+	     answer_b(sdp1, VER_B, IP_B, pb.port, "sendrecv"));
+	fwd_resp(&sm, true, &o2);
+	r0 = mport(&o2, 0);
+	idle_ms(2500);
+	CU_ASSERT_EQUAL(media_stats.sessions, 1);
+	CU_ASSERT_EQUAL(media_stats.timeouts, 0);
+	CU_ASSERT_EQUAL(nbyes, 0);
+	resp(&sm, &c, false, 200, "INVITE",
+	     answer_b(sdp1, VER_B, IP_B, pb.port, "sendrecv"));
+	fwd_resp(&sm, true, &o2);
+	EQS(o2.body, answer_b(sdp2, VER_B, IP_R, r0, "sendrecv"));
+	both_ways("answered");
+	end();
+}
+
+/*
+ * Our BYE speaks for a side with one more than the highest CSeq that
+ * side used in the dialog, whatever the method (RFC 3261 §12.2.1.1):
+ * a lower one gets 500 from the other side (§12.2.2).
+ */
+static void test_timeout_cseq(void)
+{
+	struct call c = { "call-17@test", "a17", NULL, 0, 0, "" };
+
+	cfg_default();
+	cfg.media_timeout = 1;
+	go();
+	call_up(&c);
+	req(&sm, &c, false, "INFO", "application/dtmf-relay",
+	    "Signal=5\r\nDuration=160\r\n");
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
+	c.bcseq = 7;
+	req(&sm, &c, true, "NOTIFY", "", "");
+	CU_ASSERT_EQUAL(fwd_req(&sm, true, NULL), 0);
+	CU_ASSERT(run_until(two_byes, 3000));
+	CU_ASSERT_EQUAL_FATAL(nbyes, 2);
+	/* to the caller, for the callee; to the callee, for the caller */
+	CU_ASSERT_EQUAL(byes[0].m.cseq.num, 9);
+	CU_ASSERT_EQUAL(byes[1].m.cseq.num, 3);
+	end();
+}
+
+/* An answer we cannot read goes up as it came, counted once. */
+static void test_bad_answer(void)
+{
+	struct call c = { "call-18@test", "a18", NULL, 0, 0, "" };
+
+	begin();
+	req(&sm, &c, false, "INVITE", "application/sdp",
+	    offer_a(sdp1, VER_A, IP_A, pa.port, true));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	c.btag = "b18";
+	resp(&sm, &c, false, 200, "INVITE", "v=0\r\ns=-\r\n");
+	media_response(&sm.m, &sig_b, false);
+	untouched(&sm);
+	CU_ASSERT_EQUAL(media_stats.bad_sdp, 1);
+	CU_ASSERT_EQUAL(media_stats.started, 0);
+	end();
+}
+
+/*
+ * A body whose last line has no line end, at the very end of its
+ * buffer: nothing may read past it (ASan says, under SAN=1).
+ */
+static void test_body_at_end(void)
+{
+	struct call c = { "call-19@test", "a19", NULL, 0, 0, "" };
+	struct sip_err err = { 0 };
+	char *buf;
+
+	begin();
+	plain(sdp1, "alice", 1, IP_A, IP_A, pa.port);
+	sdp1[strlen(sdp1) - 2 - strlen("a=rtpmap:0 PCMU/8000\r\n")] = '\0';
+	req(&sm, &c, false, "INVITE", "application/sdp", sdp1);
+	buf = malloc(sm.len);
+	CU_ASSERT_FATAL(buf != NULL);
+	memcpy(buf, sm.buf, sm.len);
+	CU_ASSERT_EQUAL_FATAL(sip_msg_parse(&sm.m, buf, sm.len, 0, &err), 0);
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	r1 = mport(&o1, 0);
+	plain(sdp2, "alice", 1, IP_A, IP_R, r1);
+	sdp2[strlen(sdp2) - 2 - strlen("a=rtpmap:0 PCMU/8000\r\n")] = '\0';
+	EQS(o1.body, sdp2);
+	free(buf);
+	end();
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -1316,5 +1458,14 @@ int main(void)
 		    test_untouched);
 	CU_add_test(s, "IPv6, and IPv4 to IPv6", test_families);
 	CU_add_test(s, "an advertised address", test_advertised);
+	CU_add_test(s, "a forked INVITE's 200 from another early dialog",
+		    test_fork);
+	CU_add_test(s, "media timeout: not in an early dialog",
+		    test_timeout_early);
+	CU_add_test(s, "media timeout: BYE CSeq after INFO and NOTIFY",
+		    test_timeout_cseq);
+	CU_add_test(s, "an unreadable answer", test_bad_answer);
+	CU_add_test(s, "a body ending without a line end",
+		    test_body_at_end);
 	return tu_run_registered();
 }
