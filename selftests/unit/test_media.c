@@ -1427,6 +1427,114 @@ static void test_body_at_end(void)
 	end();
 }
 
+/* No SDP in the INVITE: the offer comes in the 200, the answer in the ACK. */
+static void test_late_offer(void)
+{
+	struct call c = { "call-20@test", "a20", NULL, 0, 0, "" };
+
+	begin();
+	req(&sm, &c, false, "INVITE", "", "");
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
+	CU_ASSERT_EQUAL(media_stats.sessions, 1);
+	CU_ASSERT_EQUAL(pstats().allocs, 0);
+	c.btag = "b20";
+	resp(&sm, &c, false, 200, "INVITE",
+	     plain(sdp1, "bob", 2, IP_B, IP_B, pb.port));
+	fwd_resp(&sm, true, &o2);
+	r0 = mport(&o2, 0);
+	CU_ASSERT(relay_port(r0));
+	EQS(o2.body, plain(sdp2, "bob", 2, IP_B, IP_R, r0));
+	CU_ASSERT_EQUAL(media_stats.started, 0);
+	req(&sm, &c, false, "ACK", "application/sdp",
+	    plain(sdp1, "alice", 1, IP_A, IP_A, pa.port));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	r1 = mport(&o1, 0);
+	CU_ASSERT(relay_port(r1) && r1 != r0);
+	EQS(o1.body, plain(sdp2, "alice", 1, IP_A, IP_R, r1));
+	CU_ASSERT_EQUAL(media_stats.started, 1);
+	CU_ASSERT_EQUAL(pstats().allocs, 2);
+	both_ways("late");
+	/* the caller hangs up this time */
+	req(&sm, &c, false, "BYE", "", "");
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
+	CU_ASSERT_EQUAL(media_stats.sessions, 0);
+	CU_ASSERT_EQUAL(pstats().in_use, 0);
+	end();
+}
+
+/*
+ * A callee behind NAT (its SDP names an address it cannot be reached
+ * at) gets its media by latching onto where its packets come from, the
+ * address its signalling came from.  A third host gets nothing through,
+ * before latching or after (RTP Bleed).
+ */
+static void test_nat_latch(void)
+{
+	struct call c = { "call-21@test", "a21", NULL, 0, 0, "" };
+	struct phone px;
+
+	begin();
+	phone_open(&px, "127.0.0.5");
+	req(&sm, &c, false, "INVITE", "application/sdp",
+	    plain(sdp1, "alice", 1, IP_A, IP_A, pa.port));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	r1 = mport(&o1, 0);
+	c.btag = "b21";
+	resp(&sm, &c, false, 200, "INVITE",
+	     plain(sdp1, "bob", 2, "127.0.0.4", "127.0.0.4", pb.port));
+	media_response(&sm.m, &sig_b, true);
+	written(&sm, &o2);
+	r0 = mport(&o2, 0);
+
+	send_to(&px.rtp, IP_R, r1, "bleed to a");
+	send_to(&px.rtp, IP_R, r0, "bleed to b");
+	relayed(&pb.rtp, IP_R, r1, &pa.rtp, IP_R, r0, "b from behind NAT");
+	relayed(&pa.rtp, IP_R, r0, &pb.rtp, IP_R, r1, "a to the latched b");
+	send_to(&px.rtp, IP_R, r1, "bleed to a again");
+	send_to(&px.rtp, IP_R, r0, "bleed to b again");
+	idle_ms(100);
+	CU_ASSERT_EQUAL(pa.rtp.count, 1);
+	CU_ASSERT_EQUAL(pb.rtp.count, 1);
+	CU_ASSERT_EQUAL(px.rtp.count, 0);
+	both_ways("still");
+	phone_close(&px);
+	end();
+}
+
+/* Both sides multiplex RTCP on the RTP port (RFC 5761). */
+static void test_rtcp_mux(void)
+{
+	struct call c = { "call-22@test", "a22", NULL, 0, 0, "" };
+	unsigned int before;
+
+	begin();
+	plain(sdp1, "alice", 1, IP_A, IP_A, pa.port);
+	strcat(sdp1, "a=rtcp-mux\r\n");
+	req(&sm, &c, false, "INVITE", "application/sdp", sdp1);
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	r1 = mport(&o1, 0);
+	plain(sdp2, "alice", 1, IP_A, IP_R, r1);
+	strcat(sdp2, "a=rtcp-mux\r\n");
+	EQS(o1.body, sdp2);
+	c.btag = "b22";
+	plain(sdp1, "bob", 2, IP_B, IP_B, pb.port);
+	strcat(sdp1, "a=rtcp-mux\r\n");
+	resp(&sm, &c, false, 200, "INVITE", sdp1);
+	fwd_resp(&sm, true, &o2);
+	r0 = mport(&o2, 0);
+	CU_ASSERT(o2.sdp_ok && o2.sdp.media[0].rtcp_mux);
+	/* no a=rtcp, or one naming the RTP port */
+	CU_ASSERT(!o2.sdp.media[0].has_rtcp ||
+		  o2.sdp.media[0].rtcp_port == r0);
+	both_ways("rtp");
+	relayed(&pa.rtp, IP_R, r0, &pb.rtp, IP_R, r1, "rtcp on the rtp port");
+	before = pb.rtcp.count + pb.rtp.count;
+	send_to(&pa.rtcp, IP_R, r0 + 1, "rtcp on the rtcp port");
+	idle_ms(100);
+	CU_ASSERT_EQUAL(pb.rtcp.count + pb.rtp.count, before);
+	end();
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -1465,6 +1573,11 @@ int main(void)
 	CU_add_test(s, "media timeout: BYE CSeq after INFO and NOTIFY",
 		    test_timeout_cseq);
 	CU_add_test(s, "an unreadable answer", test_bad_answer);
+	CU_add_test(s, "a late offer, answered in the ACK", test_late_offer);
+	CU_add_test(s, "latching behind NAT, and no RTP Bleed",
+		    test_nat_latch);
+	CU_add_test(s, "rtcp-mux", test_rtcp_mux);
+	/* last: under SAN=1 a fault here stops the program */
 	CU_add_test(s, "a body ending without a line end",
 		    test_body_at_end);
 	return tu_run_registered();
