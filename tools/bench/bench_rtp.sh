@@ -719,8 +719,10 @@ rtpengine_check()
 			"its figures are left out"
 	else
 		rtpengine_config
-		relay_start rtpengine "$log" && stop "$RELAY_PID" "$px" &&
+		if relay_start rtpengine "$log"; then
+			stop "$RELAY_PID" "$px"
 			return 0
+		fi
 		say "rtpengine: cannot run here; its figures are left out"
 	fi
 	PATHS=$(echo " $PATHS " | sed 's/ rtpengine / /g')
