@@ -32,9 +32,17 @@
 # reaches the sink; forwarded pps is what the sink received over it, and
 # a relay's CPU its utime+stime (all threads) over the same window, read
 # by the sink at both ends, in percent of one core. The ratio to kfwd is
-# the figure to quote. Then, at a fixed offered load (BENCH_FIXED_PPS
-# over BENCH_FIXED_STREAMS, 20 ms packets as a phone sends), each
-# relay's CPU microseconds per forwarded packet.
+# the figure to quote.
+#
+# Flat out, a relay competes for the cores with a sender that takes all
+# it can get, and rtpengine's guard against floods (a socket found with
+# over 50 packets queued five times is never read again) leaves it next
+# to nothing with few streams. So each relay also gets a held rate
+# (*_held_pps_nN): the highest paced rate it forwards whole, 99% of it
+# over the window, searched from its flat-out figure in at most
+# BENCH_HELD_PROBES trials. Then, at a fixed offered load
+# (BENCH_FIXED_PPS over BENCH_FIXED_STREAMS, 20 ms packets as a phone
+# sends), each relay's CPU microseconds per forwarded packet.
 #
 # All calls in a trial send to one sink port (the callee's SDP names the
 # same address for every call), so the sink is one socket. sipfpd and
