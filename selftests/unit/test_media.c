@@ -1535,6 +1535,109 @@ static void test_rtcp_mux(void)
 	end();
 }
 
+/* A re-INVITE adds video: it gets ports and flows, audio carries on. */
+static void test_add_stream(void)
+{
+	struct call c = { "call-23@test", "a23", NULL, 0, 0, "" };
+	struct phone pav, pbv;
+	uint16_t v0, v1;
+
+	begin();
+	phone_open(&pav, IP_A);
+	phone_open(&pbv, IP_B);
+	req(&sm, &c, false, "INVITE", "application/sdp",
+	    plain(sdp1, "alice", 1, IP_A, IP_A, pa.port));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	r1 = mport(&o1, 0);
+	c.btag = "b23";
+	resp(&sm, &c, false, 200, "INVITE",
+	     plain(sdp1, "bob", 1, IP_B, IP_B, pb.port));
+	fwd_resp(&sm, true, &o2);
+	r0 = mport(&o2, 0);
+	both_ways("audio");
+
+	req(&sm, &c, false, "INVITE", "application/sdp",
+	    offer_av(sdp1, "alice", 2, IP_A, pa.port, pav.port));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	CU_ASSERT_EQUAL(mport(&o1, 0), r1);
+	v1 = mport(&o1, 1);
+	CU_ASSERT(relay_port(v1));
+	resp(&sm, &c, false, 200, "INVITE",
+	     offer_av(sdp1, "bob", 2, IP_B, pb.port, pbv.port));
+	fwd_resp(&sm, true, &o2);
+	CU_ASSERT_EQUAL(mport(&o2, 0), r0);
+	v0 = mport(&o2, 1);
+	CU_ASSERT(relay_port(v0));
+	EQS(o2.body, offer_av(sdp2, "bob", 2, IP_R, r0, v0));
+	CU_ASSERT_EQUAL(pstats().in_use, 4);
+	relayed(&pav.rtp, IP_R, v0, &pbv.rtp, IP_R, v1, "video a->b");
+	relayed(&pbv.rtp, IP_R, v1, &pav.rtp, IP_R, v0, "video b->a");
+	both_ways("audio again");
+	phone_close(&pav);
+	phone_close(&pbv);
+	end();
+}
+
+/*
+ * A re-INVITE without SDP asks the callee for an offer (RFC 3261
+ * §14.1): it offers its unchanged SDP in the 200, the caller answers in
+ * the ACK from a new port.  Media must go there.
+ */
+static void test_empty_reinvite(void)
+{
+	struct call c = { "call-24@test", "a24", NULL, 0, 0, "" };
+	struct phone pa2;
+
+	begin();
+	phone_open(&pa2, IP_A);
+	call_up(&c);
+	both_ways("before");
+	req(&sm, &c, false, "INVITE", "", "");
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
+	resp(&sm, &c, false, 200, "INVITE",
+	     answer_b(sdp1, VER_B, IP_B, pb.port, "sendrecv"));
+	fwd_resp(&sm, true, &o2);
+	CU_ASSERT_EQUAL(mport(&o2, 0), r0);
+	req(&sm, &c, false, "ACK", "application/sdp",
+	    offer_a(sdp1, VER_A + 1, IP_A, pa2.port, false));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	EQS(o1.body, offer_a(sdp2, VER_A + 1, IP_R, r1, false));
+	relayed(&pb.rtp, IP_R, r1, &pa2.rtp, IP_R, r0, "to the new port");
+	relayed(&pa2.rtp, IP_R, r0, &pb.rtp, IP_R, r1, "from the new port");
+	CU_ASSERT_EQUAL(pa.rtp.count, 1);
+	phone_close(&pa2);
+	end();
+}
+
+/* Out of relay ports: the stream is refused, nothing is left held. */
+static void test_no_ports(void)
+{
+	struct call c1 = { "call-25a@test", "a25", NULL, 0, 0, "" };
+	struct call c2 = { "call-25b@test", "a25", NULL, 0, 0, "" };
+	struct ports_stats st;
+
+	cfg_default();
+	cfg.port_max = PMIN + 5; /* three pairs */
+	go();
+	call_up(&c1);
+	req(&sm, &c2, false, "INVITE", "application/sdp",
+	    plain(sdp1, "alice", 1, IP_A, IP_A, pa.port));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	CU_ASSERT_EQUAL(mport(&o1, 0), 0);
+	CU_ASSERT_EQUAL(media_stats.no_ports, 1);
+	st = pstats();
+	CU_ASSERT_EQUAL(st.exhausted, 1);
+	c2.btag = "b25";
+	resp(&sm, &c2, false, 200, "INVITE",
+	     plain(sdp1, "bob", 1, IP_B, IP_B, 0));
+	fwd_resp(&sm, true, &o2);
+	CU_ASSERT_EQUAL(mport(&o2, 0), 0);
+	st = pstats();
+	CU_ASSERT_EQUAL(st.in_use, 2);
+	both_ways("the first call");
+	end();
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -1577,6 +1680,9 @@ int main(void)
 	CU_add_test(s, "latching behind NAT, and no RTP Bleed",
 		    test_nat_latch);
 	CU_add_test(s, "rtcp-mux", test_rtcp_mux);
+	CU_add_test(s, "a re-INVITE adds a stream", test_add_stream);
+	CU_add_test(s, "a re-INVITE without SDP", test_empty_reinvite);
+	CU_add_test(s, "out of relay ports", test_no_ports);
 	/* last: under SAN=1 a fault here stops the program */
 	CU_add_test(s, "a body ending without a line end",
 		    test_body_at_end);
