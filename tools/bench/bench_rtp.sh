@@ -341,15 +341,29 @@ rtpengine_config()
 		setup_fail "rtpengine.conf"
 }
 
-sipfpd_ready()
+# relay_ready NAME LOG: whether it takes calls: sipfpd says so and listens
+# on both sides, rtpengine listens for ng.
+relay_ready()
 {
-	listening "$px" 5060 2 && grep -q ' started$' "$1"
+	if [ "$1" = sipfpd ]; then
+		listening "$px" 5060 2 && grep -q ' started$' "$2"
+	else
+		listening "$px" "$NG_PORT"
+	fi
+}
+
+# relay_up NAME LOG: ready, or gone: nothing more to wait for.
+relay_up()
+{
+	relay_ready "$@" || ! kill -0 "$RELAY_PID" 2>/dev/null
 }
 
 # relay_start NAME LOG: sipfpd or rtpengine, fresh, in px; sets RELAY_PID.
 # Returns 1, saying why, when it does not come up.
 relay_start()
 {
+	local why
+
 	if [ "$1" = sipfpd ]; then
 		"${PIN_BOX[@]}" ip netns exec "$px" "$SIPFPD" -d \
 			-f "$TMP_DIR/sipfpd.conf" 2>"$2" &
@@ -360,12 +374,15 @@ relay_start()
 	fi
 	RELAY_PID=$!
 	BG_PIDS+=("$RELAY_PID")
-	if [ "$1" = sipfpd ]; then
-		wait_for 10000 sipfpd_ready "$2" && return 0
+	wait_for 10000 relay_up "$1" "$2"
+	relay_ready "$1" "$2" && return 0
+	if kill -0 "$RELAY_PID" 2>/dev/null; then
+		why="did not start in 10 s"
 	else
-		wait_for 10000 listening "$px" "$NG_PORT" && return 0
+		wait "$RELAY_PID"
+		why="exited at start (status $?)"
 	fi
-	say "$1 did not start: $(tail -3 "$2" | tr '\n' ' ')"
+	say "$1 $why: $(tail -3 "$2" | tr '\n' ' ')"
 	stop "$RELAY_PID" "$px"
 	return 1
 }
@@ -719,7 +736,7 @@ fixed_run()
 # without it, saying why.
 rtpengine_check()
 {
-	local log=$TMP_DIR/rtpengine-probe.log
+	local log=$TMP_DIR/rtpengine-probe.log p
 
 	uses rtpengine || return 0
 	if ! command -v "$RTPENGINE" >/dev/null; then
@@ -733,7 +750,8 @@ rtpengine_check()
 		fi
 		say "rtpengine: cannot run here; its figures are left out"
 	fi
-	PATHS=$(echo " $PATHS " | sed 's/ rtpengine / /g')
+	PATHS=$(for p in $PATHS; do [ "$p" = rtpengine ] || echo "$p"; done |
+		paste -sd' ')
 }
 
 # A relay holds two port pairs a call, each two sockets: 10 000 calls
@@ -780,8 +798,10 @@ main()
 	echo "window_s=$WINDOW_S"
 	echo "rtp_payload_bytes=160"
 	echo "cores=$(nproc)"
-	say "paths: $PATHS; streams: $STREAMS; ${WINDOW_S} s windows" \
-		"${PIN_BOX[*]:+(pinned: sender CPU 0, relay and sink CPU 1)}"
+	p="paths: ${PATHS:-none}; streams: $STREAMS; ${WINDOW_S} s windows"
+	[ -z "${PIN_BOX[*]}" ] ||
+		p+=" (pinned: sender CPU 0, relay and sink CPU 1)"
+	say "$p"
 	streams_run
 	fixed_run
 }
