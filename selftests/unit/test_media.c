@@ -1638,6 +1638,35 @@ static void test_no_ports(void)
 	end();
 }
 
+/*
+ * A From without a tag (RFC 2543; §8.1.1.3 makes it a MUST, the parser
+ * lets it through): whatever the session layer does with such an INVITE,
+ * its failure must leave no session and no port behind, or anyone can
+ * exhaust both.
+ */
+static void test_no_from_tag(void)
+{
+	struct smsg inv;
+
+	begin();
+	plain(sdp1, "alice", 1, IP_A, IP_A, pa.port);
+	mk(&inv, "application/sdp", sdp1,
+	   "INVITE sip:bob@" IP_B " SIP/2.0\r\n"
+	   "Via: SIP/2.0/UDP " IP_A ";branch=z9hG4bKnotag\r\n"
+	   "Max-Forwards: 70\r\n"
+	   "From: <sip:alice@example.com>\r\n"
+	   "To: <sip:bob@example.net>\r\n"
+	   "Call-ID: call-26@test\r\nCSeq: 1 INVITE\r\n"
+	   "Contact: <sip:alice@" IP_A ">\r\n");
+	reparse(&sm, &inv);
+	fwd_req(&sm, false, NULL);
+	reparse(&sm, &inv);
+	media_failed(&sm.m, 486, false);
+	CU_ASSERT_EQUAL(media_stats.sessions, 0);
+	CU_ASSERT_EQUAL(pstats().in_use, 0);
+	end();
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -1683,6 +1712,7 @@ int main(void)
 	CU_add_test(s, "a re-INVITE adds a stream", test_add_stream);
 	CU_add_test(s, "a re-INVITE without SDP", test_empty_reinvite);
 	CU_add_test(s, "out of relay ports", test_no_ports);
+	CU_add_test(s, "an INVITE whose From has no tag", test_no_from_tag);
 	/* last: under SAN=1 a fault here stops the program */
 	CU_add_test(s, "a body ending without a line end",
 		    test_body_at_end);
