@@ -1667,6 +1667,46 @@ static void test_no_from_tag(void)
 	end();
 }
 
+/*
+ * The callee behind NAT again, then two re-INVITEs (hold and resume,
+ * say) that change nothing of its SDP: its media must still go where
+ * it latched, not to the address its SDP gives.
+ */
+static void test_nat_reinvites(void)
+{
+	struct call c = { "call-27@test", "a27", NULL, 0, 0, "" };
+
+	begin();
+	req(&sm, &c, false, "INVITE", "application/sdp",
+	    plain(sdp1, "alice", 1, IP_A, IP_A, pa.port));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	r1 = mport(&o1, 0);
+	c.btag = "b27";
+	resp(&sm, &c, false, 200, "INVITE",
+	     plain(sdp1, "bob", 2, "127.0.0.4", "127.0.0.4", pb.port));
+	media_response(&sm.m, &sig_b, true);
+	written(&sm, &o2);
+	r0 = mport(&o2, 0);
+	/* the callee first: till then its media has nowhere to go */
+	relayed(&pb.rtp, IP_R, r1, &pa.rtp, IP_R, r0, "latch b");
+	relayed(&pa.rtp, IP_R, r0, &pb.rtp, IP_R, r1, "to the latched b");
+	for (unsigned int i = 1; i <= 2; i++) {
+		req(&sm, &c, false, "INVITE", "application/sdp",
+		    plain(sdp1, "alice", 1 + i, IP_A, IP_A, pa.port));
+		CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+		resp(&sm, &c, false, 200, "INVITE",
+		     plain(sdp1, "bob", 2 + i, "127.0.0.4", "127.0.0.4",
+			   pb.port));
+		media_response(&sm.m, &sig_b, true);
+		written(&sm, &o2);
+		CU_ASSERT_EQUAL(mport(&o2, 0), r0);
+		relayed(&pa.rtp, IP_R, r0, &pb.rtp, IP_R, r1,
+			i == 1 ? "after one re-INVITE" : "after two");
+		relayed(&pb.rtp, IP_R, r1, &pa.rtp, IP_R, r0, "and back");
+	}
+	end();
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -1713,6 +1753,8 @@ int main(void)
 	CU_add_test(s, "a re-INVITE without SDP", test_empty_reinvite);
 	CU_add_test(s, "out of relay ports", test_no_ports);
 	CU_add_test(s, "an INVITE whose From has no tag", test_no_from_tag);
+	CU_add_test(s, "re-INVITEs with a callee behind NAT",
+		    test_nat_reinvites);
 	/* last: under SAN=1 a fault here stops the program */
 	CU_add_test(s, "a body ending without a line end",
 		    test_body_at_end);
