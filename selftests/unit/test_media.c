@@ -1707,6 +1707,62 @@ static void test_nat_reinvites(void)
 	end();
 }
 
+/* An INVITE from the caller with @via as its one Via. */
+static void invite_via(struct smsg *s, const char *id, const char *via,
+		       const char *body)
+{
+	mk(s, "application/sdp", body,
+	   "INVITE sip:bob@" IP_B " SIP/2.0\r\n"
+	   "Via: %s\r\n"
+	   "Max-Forwards: 70\r\n"
+	   "From: <sip:alice@example.com>;tag=a28\r\n"
+	   "To: <sip:bob@example.net>\r\n"
+	   "Call-ID: %s\r\nCSeq: 1 INVITE\r\n"
+	   "Contact: <sip:alice@" IP_A ">\r\n",
+	   via, id);
+}
+
+/*
+ * The caller's NAT, told by its Via: behind one (a private sent-by the
+ * source contradicts), its media comes from its signalling address; a
+ * Via naming a host (received= is then added whatever, §18.2.1) says
+ * nothing of NAT, and media from the SDP's address must pass.
+ */
+static void test_caller_nat(void)
+{
+	struct call c = { "call-28@test", "a28", "b28", 1, 0, "" };
+	struct phone pm;
+
+	begin();
+	phone_open(&pm, "127.0.0.6");
+	invite_via(&sm, c.id, "SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK28"
+			      ";received=" IP_A ";rport=5060",
+		   plain(sdp1, "alice", 1, "10.0.0.5", "127.0.0.7", pa.port));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	r1 = mport(&o1, 0);
+	resp(&sm, &c, false, 200, "INVITE",
+	     plain(sdp1, "bob", 1, IP_B, IP_B, pb.port));
+	fwd_resp(&sm, true, &o2);
+	r0 = mport(&o2, 0);
+	relayed(&pa.rtp, IP_R, r0, &pb.rtp, IP_R, r1, "a behind NAT");
+	relayed(&pb.rtp, IP_R, r1, &pa.rtp, IP_R, r0, "to a, latched");
+
+	c.id = "call-28b@test";
+	invite_via(&sm, c.id, "SIP/2.0/UDP sbc.example.com;branch=z9hG4bK28"
+			      ";received=" IP_A,
+		   plain(sdp1, "alice", 1, "127.0.0.6", "127.0.0.6", pm.port));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	r1 = mport(&o1, 0);
+	resp(&sm, &c, false, 200, "INVITE",
+	     plain(sdp1, "bob", 1, IP_B, IP_B, pb.port));
+	fwd_resp(&sm, true, &o2);
+	r0 = mport(&o2, 0);
+	relayed(&pm.rtp, IP_R, r0, &pb.rtp, IP_R, r1, "from the SDP address");
+	relayed(&pb.rtp, IP_R, r1, &pm.rtp, IP_R, r0, "to the SDP address");
+	phone_close(&pm);
+	end();
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -1755,6 +1811,7 @@ int main(void)
 	CU_add_test(s, "an INVITE whose From has no tag", test_no_from_tag);
 	CU_add_test(s, "re-INVITEs with a callee behind NAT",
 		    test_nat_reinvites);
+	CU_add_test(s, "the caller's NAT, by its Via", test_caller_nat);
 	/* last: under SAN=1 a fault here stops the program */
 	CU_add_test(s, "a body ending without a line end",
 		    test_body_at_end);
