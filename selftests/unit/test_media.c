@@ -1763,6 +1763,50 @@ static void test_caller_nat(void)
 	end();
 }
 
+/*
+ * Early media renegotiated (RFC 3262, 3311): the answer in a reliable
+ * 183, a PRACK, then an UPDATE moving the caller before the 200.
+ */
+static void test_early_update(void)
+{
+	struct call c = { "call-29@test", "a29", NULL, 0, 0, "" };
+	struct phone pa2;
+
+	begin();
+	phone_open(&pa2, IP_A);
+	req(&sm, &c, false, "INVITE", "application/sdp",
+	    plain(sdp1, "alice", 1, IP_A, IP_A, pa.port));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	r1 = mport(&o1, 0);
+	c.btag = "b29";
+	resp(&sm, &c, false, 183, "INVITE",
+	     plain(sdp1, "bob", 1, IP_B, IP_B, pb.port));
+	fwd_resp(&sm, true, &o2);
+	r0 = mport(&o2, 0);
+	req(&sm, &c, false, "PRACK", "", "");
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
+	req(&sm, &c, false, "UPDATE", "application/sdp",
+	    plain(sdp1, "alice", 2, IP_A, IP_A, pa2.port));
+	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
+	EQS(o1.body, plain(sdp2, "alice", 2, IP_A, IP_R, r1));
+	resp(&sm, &c, false, 200, "UPDATE",
+	     plain(sdp1, "bob", 2, IP_B, IP_B, pb.port));
+	fwd_resp(&sm, true, &o2);
+	EQS(o2.body, plain(sdp2, "bob", 2, IP_B, IP_R, r0));
+	/* the INVITE's 200 repeats the last answer */
+	c.acseq = 1;
+	resp(&sm, &c, false, 200, "INVITE",
+	     plain(sdp1, "bob", 2, IP_B, IP_B, pb.port));
+	fwd_resp(&sm, true, &o2);
+	EQS(o2.body, plain(sdp2, "bob", 2, IP_B, IP_R, r0));
+	relayed(&pb.rtp, IP_R, r1, &pa2.rtp, IP_R, r0, "to the new port");
+	relayed(&pa2.rtp, IP_R, r0, &pb.rtp, IP_R, r1, "from the new port");
+	CU_ASSERT_EQUAL(pa.rtp.count, 0);
+	CU_ASSERT_EQUAL(pstats().allocs, 2);
+	phone_close(&pa2);
+	end();
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -1812,6 +1856,7 @@ int main(void)
 	CU_add_test(s, "re-INVITEs with a callee behind NAT",
 		    test_nat_reinvites);
 	CU_add_test(s, "the caller's NAT, by its Via", test_caller_nat);
+	CU_add_test(s, "early media moved by UPDATE", test_early_update);
 	/* last: under SAN=1 a fault here stops the program */
 	CU_add_test(s, "a body ending without a line end",
 		    test_body_at_end);
