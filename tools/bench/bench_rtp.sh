@@ -66,9 +66,10 @@
 # traffic.
 #
 # Environment:
-#   BENCH_QUICK=1            2 s windows after 0.5 s warm-ups, one held
+#   BENCH_QUICK=1            1 s windows after 0.5 s warm-ups, one held
 #                            probe: for working on the script and CI
-#                            smoke runs, not the benchmark
+#                            smoke runs (about a minute), not the
+#                            benchmark
 #   BENCH_SECONDS            window length (5)
 #   BENCH_WARMUP_MS          warm-up before the window (1000)
 #   BENCH_STREAMS            stream counts ("1 100 10000")
@@ -93,9 +94,9 @@ RTPENGINE=${RTPENGINE:-rtpengine}
 BLAST=$O/tools/bench/rtpblast
 
 if [ -n "${BENCH_QUICK:-}" ]; then
-	q_secs=2 q_warm=500 q_probes=1
+	q_secs=1 q_warm=500 q_probes=1 q_tail=500
 else
-	q_secs=5 q_warm=1000 q_probes=4
+	q_secs=5 q_warm=1000 q_probes=4 q_tail=1000
 fi
 WINDOW_S=${BENCH_SECONDS:-$q_secs}
 WARMUP_MS=${BENCH_WARMUP_MS:-$q_warm}
@@ -126,7 +127,7 @@ NG_PORT=2223
 SSRC=0x5eed0000
 # the sender keeps going this long past the window, so the window ends
 # under load, and the sink stops once nothing came for IDLE_MS
-TAIL_MS=1000
+TAIL_MS=$q_tail
 IDLE_MS=500
 # the sender waits this long so the sink is bound before packets come
 SEND_DELAY_MS=300
