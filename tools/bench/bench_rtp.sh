@@ -133,7 +133,6 @@ IDLE_MS=500
 SEND_DELAY_MS=300
 
 NS_LIST=()
-BG_PIDS=()
 TMP_DIR=
 uac='' px='' uas='' # namespace names, set by setup_ns
 
@@ -158,7 +157,8 @@ cleanup()
 {
 	local p ns
 
-	for p in "${BG_PIDS[@]}"; do
+	# only children still running: a pid waited for may be another's now
+	for p in $(jobs -rp); do
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
@@ -374,7 +374,6 @@ relay_start()
 			--config-section=rtpengine >"$2" 2>&1 &
 	fi
 	RELAY_PID=$!
-	BG_PIDS+=("$RELAY_PID")
 	wait_for 10000 relay_up "$1" "$2"
 	relay_ready "$1" "$2" && return 0
 	if kill -0 "$RELAY_PID" 2>/dev/null; then
@@ -397,7 +396,6 @@ calls_sipfpd()
 		--listen "$UAS:5060" --media "$UAS:$SINK_PORT" \
 		2>"$3-uas.log" &
 	UAS_PID=$!
-	BG_PIDS+=("$UAS_PID")
 	wait_for 5000 listening "$uas" 5060 ||
 		{ say "the callee did not start"; return 1; }
 	ip netns exec "$uac" python3 "$HERE/rtpua.py" uac \
@@ -440,7 +438,6 @@ trial()
 		-f "$3" -r "$4" -t "$secs" -d "$SEND_DELAY_MS" -S "$SSRC" \
 		>"$p-send.out" 2>"$p-send.err" &
 	gen=$!
-	BG_PIDS+=("$gen")
 	[ -z "${5:-}" ] || watch=(-p "$5")
 	watch+=(-p "$gen")
 	"${PIN_BOX[@]}" ip netns exec "$uas" "$BLAST" sink \
@@ -448,7 +445,6 @@ trial()
 		-m $((WINDOW_S * 1000)) -i "$IDLE_MS" -T 5000 "${watch[@]}" \
 		>"$p-sink.out" 2>"$p-sink.err" &
 	sink=$!
-	BG_PIDS+=("$sink")
 	wait "$gen"
 	wait "$sink"
 	read -r -a T_DROPS1 <<<"$(udp_drops "$px") $(udp_drops "$uas")"
