@@ -6,6 +6,7 @@
  * every flow and hands every port back (to quarantine).  The SDP work
  * is media_sdp.c's.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,8 +117,8 @@ static void idle_check(struct ev_timer *t, void *arg)
 
 	if (!media_cfg->media_timeout)
 		return;
-	if (last < s->start_ms)
-		last = s->start_ms;
+	if (last < s->confirmed_ms)
+		last = s->confirmed_ms;
 	if (now - last < limit) {
 		ev_timer_add(t, limit - (now - last) + 100);
 		return;
@@ -138,8 +139,6 @@ static void started(struct media_session *s)
 	s->start_ms = ev_now_ms();
 	media_stats.started++;
 	log_info("media: start call=%s streams=%u", s->call_id, n);
-	if (media_cfg->media_timeout)
-		ev_timer_add(&s->idle, media_cfg->media_timeout * 1000ull);
 }
 
 static bool has_sdp(const struct sip_msg *m)
@@ -172,54 +171,108 @@ static struct media_session *lookup(const struct sip_msg *m, bool request,
 }
 
 static int sdp_of(struct media_session *s, struct sip_msg *m, int side,
-		  bool request)
+		  enum media_role role)
 {
 	bool was = s->started;
-	int ret;
+	int ret = media_sdp(s, m, side, role);
 
-	if (!has_sdp(m))
-		return 0;
-	ret = media_sdp(s, m, side, request);
 	if (!ret && !was && s->started)
 		started(s);
 	return ret;
 }
 
 /*
- * Straight from a phone whose Via the source contradicts.  A received=
- * alone says nothing: RFC 3581 §4 adds it to every Via with rport.
+ * What a request's SDP is: the pending offer again on another fork
+ * branch, an answer in an ACK or PRACK to an offer in a 2xx or reliable
+ * 1xx, else an offer.  Notes whether it carried SDP for its responses.
+ */
+static enum media_role request_role(struct media_session *s,
+				    const struct sip_msg *m, int side,
+				    bool sdp)
+{
+	if (m->method != SIP_ACK) {
+		s->req_cseq[side] = m->cseq.num;
+		s->req_sdp[side] = sdp;
+	}
+	if (s->offer_from == side && s->offer_cseq == m->cseq.num &&
+	    m->method != SIP_PRACK)
+		return MEDIA_REPEAT;
+	if (m->method == SIP_ACK || m->method == SIP_PRACK)
+		return s->offer_from == !side ? MEDIA_ANSWER : MEDIA_REPEAT;
+	return MEDIA_OFFER;
+}
+
+/*
+ * A response to a request that carried SDP answers it, again when an
+ * earlier 1xx or another fork did; to one that carried none it offers
+ * (RFC 3261 §13.2.1), once per request.
+ */
+static enum media_role response_role(struct media_session *s,
+				     const struct sip_msg *m, int side)
+{
+	if (s->req_cseq[!side] == m->cseq.num && s->req_sdp[!side])
+		return MEDIA_ANSWER;
+	if (s->offer_from == side && s->offer_cseq == m->cseq.num)
+		return MEDIA_REPEAT;
+	return MEDIA_OFFER;
+}
+
+static int ip_of(struct sip_str s, union tp_addr *a)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (s.len > 2 && s.s[0] == '[')
+		s = sip_str_make(s.s + 1, s.len - 2);
+	if (s.len >= sizeof(ip))
+		return -1;
+	sip_str_copy(ip, sizeof(ip), s);
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, ip, &a->sin.sin_addr) == 1)
+		a->sa.sa_family = AF_INET;
+	else if (inet_pton(AF_INET6, ip, &a->sin6.sin6_addr) == 1)
+		a->sa.sa_family = AF_INET6;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * Straight from a phone whose Via address the source contradicts.  A
+ * received= alone says nothing: RFC 3581 §4 adds it to every Via with
+ * rport, and §18.2.1 to every Via naming a host.
  */
 static bool via_nated(const struct sip_msg *m)
 {
-	struct sip_str h = m->via.host, r = m->via.received;
+	union tp_addr h, r;
 
-	if (m->nvia != 1 || !r.len)
-		return false;
-	if (h.len > 2 && h.s[0] == '[')
-		h = sip_str_make(h.s + 1, h.len - 2);
-	if (r.len > 2 && r.s[0] == '[')
-		r = sip_str_make(r.s + 1, r.len - 2);
-	return !sip_str_caseeq(h, r);
+	return m->nvia == 1 && m->via.received.len &&
+	       !ip_of(m->via.host, &h) && !ip_of(m->via.received, &r) &&
+	       !tp_addr_ip_eq(&h, &r);
 }
 
 int media_request(struct sip_msg *m, const struct sip_peer *src,
 		  const struct sip_peer *dst)
 {
 	struct media_session *s;
+	enum media_role role;
 	int side;
 
 	if (!running || !media_cfg->media_anchor)
 		return 0;
 	s = lookup(m, true, &side);
-	if (m->method == SIP_BYE) {
-		if (s)
-			end(s, "bye");
+	if (s && m->method == SIP_BYE) {
+		end(s, "bye");
 		return 0;
 	}
+	/* every request counts for the CSeq our own BYE must pass */
+	if (s)
+		media_dialog_request(s, m, side);
 	if (m->method != SIP_INVITE && m->method != SIP_UPDATE &&
 	    m->method != SIP_ACK && m->method != SIP_PRACK)
 		return 0;
-	if (!s && m->method == SIP_INVITE && !m->to.tag.len) {
+	/* without a From tag (RFC 2543) no dialog can be told apart */
+	if (!s && m->method == SIP_INVITE && !m->to.tag.len &&
+	    m->from.tag.len) {
 		if (media_stats.sessions >= media_cfg->max_sessions) {
 			media_stats.refused++;
 			log_warnx_rl("media: session limit %u reached",
@@ -230,6 +283,7 @@ int media_request(struct sip_msg *m, const struct sip_peer *src,
 		if (!s)
 			return 500;
 		side = 0;
+		media_dialog_request(s, m, side);
 	}
 	if (!s)
 		return 0;
@@ -238,8 +292,8 @@ int media_request(struct sip_msg *m, const struct sip_peer *src,
 	/* the other side is where this goes, until it answers from elsewhere */
 	if (!s->sig[!side].addr.sa.sa_family)
 		s->sig[!side] = *dst;
-	media_dialog_request(s, m, side);
-	return sdp_of(s, m, side, true);
+	role = request_role(s, m, side, has_sdp(m));
+	return has_sdp(m) ? sdp_of(s, m, side, role) : 0;
 }
 
 void media_response(struct sip_msg *m, const struct sip_peer *src, bool nat)
@@ -259,8 +313,14 @@ void media_response(struct sip_msg *m, const struct sip_peer *src, bool nat)
 		s->nat[side] = nat;
 	}
 	media_dialog_response(s, m, side);
-	if (sdp_of(s, m, side, false) > 0)
-		media_stats.bad_sdp++;
+	/* the media timeout runs once the dialog is confirmed, not ringing */
+	if (m->method == SIP_INVITE && m->status >= 200 &&
+	    media_cfg->media_timeout && !ev_timer_armed(&s->idle)) {
+		s->confirmed_ms = ev_now_ms();
+		ev_timer_add(&s->idle, media_cfg->media_timeout * 1000ull);
+	}
+	if (has_sdp(m))
+		sdp_of(s, m, side, response_role(s, m, side));
 }
 
 void media_failed(const struct sip_msg *req, int status, bool cancelled)

@@ -59,19 +59,20 @@ struct media_session {
 	uint64_t start_ms;
 	bool started; /* an offer was answered: flows exist */
 	int offer_from; /* side of the pending offer, -1 none */
-	uint32_t offer_cseq;
-	/* o= of the last SDP from each side, to tell repeats from offers */
-	struct {
-		bool set;
-		uint64_t version;
-	} seen[2];
-	uint64_t version_out[2]; /* o= version we last wrote to each side */
+	uint32_t offer_cseq; /* the CSeq of the message that carried it */
+	/* each side's last INVITE, UPDATE or PRACK: did it carry SDP? */
+	uint32_t req_cseq[2];
+	bool req_sdp[2];
+	/* what we last wrote to each side: a new o= version when it changes */
+	uint64_t version_out[2];
+	uint32_t body_hash[2];
 	bool version_out_set[2];
 	struct sip_peer sig[2]; /* where each side's signalling comes from */
 	bool nat[2]; /* that side's signalling came through a NAT */
 	unsigned int nstreams;
 	struct media_stream *st;
 	struct ev_timer idle; /* media timeout check */
+	uint64_t confirmed_ms; /* the 2xx: silence counts from here at most */
 	struct media_dialog *dlg; /* what a BYE of ours needs; NULL before 2xx */
 };
 
@@ -79,13 +80,19 @@ extern const struct config *media_cfg;
 
 /* media_sdp.c */
 
+/* What an SDP body is, by the message that carries it (RFC 3264, 6337). */
+enum media_role {
+	MEDIA_OFFER,
+	MEDIA_ANSWER, /* to the last offer, again if it was answered before */
+	MEDIA_REPEAT, /* the pending offer again: a fork, a reliable 1xx's 2xx */
+};
+
 /*
- * The SDP in @m from @side: an offer, an answer to the pending offer, or
- * a repeat of what that side said last.  Rewrites @m's body for the
+ * The SDP in @m from @side, as @role says.  Rewrites @m's body for the
  * other side.  Return: 0, or a SIP status for the caller to answer.
  */
 int media_sdp(struct media_session *s, struct sip_msg *m, int side,
-	      bool request);
+	      enum media_role role);
 /* Releases stream @i's flows and ports, logging its counters. */
 void media_stream_close(struct media_session *s, unsigned int i);
 /* A flow event from the fast path. */

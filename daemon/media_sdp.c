@@ -82,10 +82,12 @@ static uint32_t clock_of(const struct sdp_media *md)
 {
 	char pat[32];
 	const char *p, *end = md->section.s + md->section.len;
-	size_t n = strcspn(md->fmts.s, " \r\n");
+	size_t n = 0;
 	unsigned long rate;
 
-	if (!md->fmts.len || n > 8 || n > md->fmts.len)
+	while (n < md->fmts.len && md->fmts.s[n] != ' ')
+		n++;
+	if (!n || n > 8)
 		return 8000;
 	n = snprintf(pat, sizeof(pat), "a=rtpmap:%.*s ", (int)n, md->fmts.s);
 	for (p = md->section.s; p && p + n < end; p++) {
@@ -224,8 +226,11 @@ void media_stream_close(struct media_session *s, unsigned int i)
 	}
 }
 
-/* Where the side @y takes media: where its packets come from, once known. */
-static void peer_of(struct media_stream *st, int y, bool rtcp,
+/*
+ * Where the side @y takes media: where its packets come from once they
+ * latched, as long as its SDP still names the same place (@moved: not).
+ */
+static void peer_of(struct media_stream *st, int y, bool rtcp, bool moved,
 		    union tp_addr *peer)
 {
 	struct fp_flow *back = rtcp ? st->rtcp[y] : st->rtp[y];
@@ -235,12 +240,21 @@ static void peer_of(struct media_stream *st, int y, bool rtcp,
 	if (st->end[y].hold_null)
 		return;
 	*peer = rtcp ? st->end[y].rtcp : st->end[y].rtp;
-	if (back && !fp_flow_counters(back, &c) && c.latched)
+	if (!moved && back && !fp_flow_counters(back, &c) && c.latched)
 		*peer = c.source;
 }
 
+/* Whether side @x's media moved from @before (or starts now). */
+static bool moved(const struct media_end *before, const struct media_end *now)
+{
+	return !before->set || before->hold_null != now->hold_null ||
+	       !tp_addr_eq(&before->rtp, &now->rtp) ||
+	       !tp_addr_eq(&before->rtcp, &now->rtcp);
+}
+
 static void spec_for(struct media_session *s, unsigned int i, int x,
-		     bool rtcp, struct fp_flow_spec *sp)
+		     bool rtcp, const struct media_end before[2],
+		     struct fp_flow_spec *sp)
 {
 	struct media_stream *st = &s->st[i];
 	int y = !x;
@@ -263,31 +277,34 @@ static void spec_for(struct media_session *s, unsigned int i, int x,
 		set_port(&sp->src, tp_addr_port(want));
 	}
 	sp->latch_until_ms = ev_now_ms() + media_cfg->latch_window * 1000ull;
-	peer_of(st, y, rtcp, &sp->peer);
+	peer_of(st, y, rtcp, moved(&before[y], &st->end[y]), &sp->peer);
 	sp->dscp = media_cfg->dscp;
 	sp->rtp = !rtcp;
 	sp->clock_rate = st->clock_rate;
 }
 
 static int flow_set(struct media_session *s, unsigned int i, int x,
-		    bool rtcp, const struct media_end *before)
+		    bool rtcp, const struct media_end before[2])
 {
 	struct fp_flow **fp = rtcp ? &s->st[i].rtcp[x] : &s->st[i].rtp[x];
+	const struct media_end *now = &s->st[i].end[x];
 	struct fp_flow_spec sp;
-	struct fp_counters c;
 
-	spec_for(s, i, x, rtcp, &sp);
+	spec_for(s, i, x, rtcp, before, &sp);
 	if (!*fp) {
 		sp.cookie = next_cookie++;
 		*fp = fp_flow_add(&sp, s);
 		return *fp ? 0 : -errno;
 	}
 	sp.cookie = (*fp)->spec.cookie;
-	/* the same end as before keeps the source it latched */
-	if (before->set && tp_addr_eq(&before->rtp, &s->st[i].end[x].rtp) &&
-	    !fp_flow_counters(*fp, &c) && c.latched) {
-		sp.src_mode = FP_SRC_FIXED;
-		sp.src = c.source;
+	/*
+	 * The same end as before, or one on hold at 0.0.0.0 (which may
+	 * still send music), keeps its source rule and so what it latched.
+	 */
+	if (now->hold_null || !moved(&before[x], now)) {
+		sp.src_mode = (*fp)->spec.src_mode;
+		sp.src = (*fp)->spec.src;
+		sp.latch_until_ms = (*fp)->spec.latch_until_ms;
 	}
 	return fp_flow_update(*fp, &sp);
 }
@@ -299,13 +316,13 @@ static int flows_apply(struct media_session *s, unsigned int i,
 	int ret = 0;
 
 	for (int x = 0; x < 2 && !ret; x++) {
-		ret = flow_set(s, i, x, false, &before[x]);
+		ret = flow_set(s, i, x, false, before);
 		if (ret)
 			break;
 		if (s->st[i].mux)
 			flow_close(s, i, x, true);
 		else
-			ret = flow_set(s, i, x, true, &before[x]);
+			ret = flow_set(s, i, x, true, before);
 	}
 	return ret;
 }
@@ -499,28 +516,49 @@ static void repeat(struct media_session *s, const struct sdp_session *sdp,
 	}
 }
 
-/* RFC 3264 §8: our o= version toward @to moves whenever what we say might. */
-static uint64_t version_to(struct media_session *s, int to,
-			   const struct sdp_session *sdp, bool changed)
+static uint32_t fnv(const char *p, size_t n)
 {
-	if (!s->version_out_set[to]) {
-		s->version_out_set[to] = true;
-		s->version_out[to] = sdp->sess_version;
-	} else if (changed) {
-		s->version_out[to]++;
-	}
-	return s->version_out[to];
+	uint32_t h = 2166136261u;
+
+	while (n--)
+		h = (h ^ (uint8_t)*p++) * 16777619u;
+	return h;
 }
 
-/* A 4xx for SDP the far side would have choked on; RFC 3261 §21.4.26 */
-static int write_body(struct media_session *s, struct sip_msg *m,
-		      const struct sdp_session *sdp, struct sdp_rewrite *rw,
-		      int to, bool changed)
+/*
+ * RFC 3264 §8: the o= version we write to a side moves by one exactly
+ * when what we say to it changes, whatever the other side's versions do.
+ */
+static ssize_t write_versioned(struct media_session *s, int to,
+			       const struct sdp_session *sdp,
+			       struct sdp_rewrite *rw)
 {
+	bool first = !s->version_out_set[to];
 	ssize_t n;
 
 	rw->set_version = true;
-	rw->version = version_to(s, to, sdp, changed);
+	rw->version = first ? sdp->sess_version : s->version_out[to];
+	n = sdp_write(sdp, rw, body, sizeof(body));
+	if (n < 0)
+		return n;
+	if (!first && fnv(body, n) != s->body_hash[to]) {
+		rw->version = ++s->version_out[to];
+		n = sdp_write(sdp, rw, body, sizeof(body));
+		if (n < 0)
+			return n;
+	}
+	s->version_out_set[to] = true;
+	s->version_out[to] = rw->version;
+	s->body_hash[to] = fnv(body, n);
+	return n;
+}
+
+static int write_body(struct media_session *s, struct sip_msg *m,
+		      const struct sdp_session *sdp, struct sdp_rewrite *rw,
+		      int to)
+{
+	ssize_t n;
+
 	rw->strip_ice = true;
 	for (unsigned int i = 0; i < sdp->nmedia; i++)
 		if (rw->media[i].set && rw->media[i].addr) {
@@ -528,22 +566,20 @@ static int write_body(struct media_session *s, struct sip_msg *m,
 			rw->af = rw->media[i].af;
 			break;
 		}
-	n = sdp_write(sdp, rw, body, sizeof(body));
+	n = write_versioned(s, to, sdp, rw);
 	if (n < 0)
 		return 500;
 	return sip_set_body(m, sip_str_make(body, n)) ? 500 : 0;
 }
 
 int media_sdp(struct media_session *s, struct sip_msg *m, int side,
-	      bool request)
+	      enum media_role role)
 {
 	static struct sdp_session sdp;
 	struct sdp_rewrite rw;
 	struct sip_err err = { 0 };
-	bool same;
-	int ret;
+	int ret = 0;
 
-	(void)request;
 	if (sdp_parse(&sdp, m->body.s, m->body.len, &err)) {
 		media_stats.bad_sdp++;
 		log_warnx_rl("media: call=%s: bad SDP from the %s: %s",
@@ -551,18 +587,15 @@ int media_sdp(struct media_session *s, struct sip_msg *m, int side,
 		return 488;
 	}
 	memset(&rw, 0, sizeof(rw));
-	/* an answer may repeat its last version; it still answers (§8) */
-	same = s->seen[side].set && s->seen[side].version == sdp.sess_version &&
-	       s->offer_from != !side;
-	s->seen[side].set = true;
-	s->seen[side].version = sdp.sess_version;
-	if (same)
+	if (role == MEDIA_REPEAT) {
 		repeat(s, &sdp, side, &rw);
-	else if (s->offer_from == !side)
+	} else if (role == MEDIA_ANSWER) {
 		ret = answer(s, &sdp, side, &rw);
-	else
+	} else {
 		ret = offer(s, &sdp, side, &rw);
-	if (!same && ret)
-		return ret;
-	return write_body(s, m, &sdp, &rw, !side, !same);
+		s->offer_cseq = m->cseq.num;
+	}
+	if (ret == 488)
+		media_stats.bad_sdp++;
+	return ret ?: write_body(s, m, &sdp, &rw, !side);
 }
