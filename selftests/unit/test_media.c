@@ -846,7 +846,7 @@ static void test_reinvite_callee_moves(void)
 	req(&sm, &c, true, "INVITE", "application/sdp",
 	    answer_b(sdp1, VER_B + 1, IP_B, pb2.port, "sendrecv"));
 	CU_ASSERT_EQUAL(fwd_req(&sm, true, &o1), 0);
-	EQS(o1.body, answer_b(sdp2, VER_B + 1, IP_R, r0, "sendrecv"));
+	EQS(o1.body, answer_b(sdp2, VER_B, IP_R, r0, "sendrecv"));
 	resp(&sm, &c, true, 200, "INVITE",
 	     offer_a(sdp1, VER_A, IP_A, pa.port, false));
 	fwd_resp(&sm, false, &o2);
@@ -881,11 +881,11 @@ static void test_reinvite_answer_moves(void)
 	req(&sm, &c, false, "INVITE", "application/sdp",
 	    offer_a(sdp1, VER_A + 1, IP_A, pa.port, false));
 	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
-	EQS(o1.body, offer_a(sdp2, VER_A + 1, IP_R, r1, false));
+	EQS(o1.body, offer_a(sdp2, VER_A, IP_R, r1, false));
 	resp(&sm, &c, false, 200, "INVITE",
 	     answer_b(sdp1, VER_B + 1, IP_B, pb2.port, "sendrecv"));
 	fwd_resp(&sm, true, &o2);
-	EQS(o2.body, answer_b(sdp2, VER_B + 1, IP_R, r0, "sendrecv"));
+	EQS(o2.body, answer_b(sdp2, VER_B, IP_R, r0, "sendrecv"));
 	req(&sm, &c, false, "ACK", "", "");
 	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
 	relayed(&pa.rtp, IP_R, r0, &pb2.rtp, IP_R, r1, "to the new port");
@@ -1608,7 +1608,7 @@ static void test_empty_reinvite(void)
 	req(&sm, &c, false, "ACK", "application/sdp",
 	    offer_a(sdp1, VER_A + 1, IP_A, pa2.port, false));
 	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
-	EQS(o1.body, offer_a(sdp2, VER_A + 1, IP_R, r1, false));
+	EQS(o1.body, offer_a(sdp2, VER_A, IP_R, r1, false));
 	relayed(&pb.rtp, IP_R, r1, &pa2.rtp, IP_R, r0, "to the new port");
 	relayed(&pa2.rtp, IP_R, r0, &pb.rtp, IP_R, r1, "from the new port");
 	CU_ASSERT_EQUAL(pa.rtp.count, 1);
@@ -1795,17 +1795,17 @@ static void test_early_update(void)
 	req(&sm, &c, false, "UPDATE", "application/sdp",
 	    plain(sdp1, "alice", 2, IP_A, IP_A, pa2.port));
 	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
-	EQS(o1.body, plain(sdp2, "alice", 2, IP_A, IP_R, r1));
+	EQS(o1.body, plain(sdp2, "alice", 1, IP_A, IP_R, r1));
 	resp(&sm, &c, false, 200, "UPDATE",
 	     plain(sdp1, "bob", 2, IP_B, IP_B, pb.port));
 	fwd_resp(&sm, true, &o2);
-	EQS(o2.body, plain(sdp2, "bob", 2, IP_B, IP_R, r0));
+	EQS(o2.body, plain(sdp2, "bob", 1, IP_B, IP_R, r0));
 	/* the INVITE's 200 repeats the last answer */
 	c.acseq = 1;
 	resp(&sm, &c, false, 200, "INVITE",
 	     plain(sdp1, "bob", 2, IP_B, IP_B, pb.port));
 	fwd_resp(&sm, true, &o2);
-	EQS(o2.body, plain(sdp2, "bob", 2, IP_B, IP_R, r0));
+	EQS(o2.body, plain(sdp2, "bob", 1, IP_B, IP_R, r0));
 	relayed(&pb.rtp, IP_R, r1, &pa2.rtp, IP_R, r0, "to the new port");
 	relayed(&pa2.rtp, IP_R, r0, &pb.rtp, IP_R, r1, "from the new port");
 	CU_ASSERT_EQUAL(pa.rtp.count, 0);
