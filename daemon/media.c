@@ -6,7 +6,6 @@
  * every flow and hands every port back (to quarantine).  The SDP work
  * is media_sdp.c's.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,25 +216,6 @@ static enum media_role response_role(struct media_session *s,
 	return MEDIA_OFFER;
 }
 
-static int ip_of(struct sip_str s, union tp_addr *a)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	if (s.len > 2 && s.s[0] == '[')
-		s = sip_str_make(s.s + 1, s.len - 2);
-	if (s.len >= sizeof(ip))
-		return -1;
-	sip_str_copy(ip, sizeof(ip), s);
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, ip, &a->sin.sin_addr) == 1)
-		a->sa.sa_family = AF_INET;
-	else if (inet_pton(AF_INET6, ip, &a->sin6.sin6_addr) == 1)
-		a->sa.sa_family = AF_INET6;
-	else
-		return -1;
-	return 0;
-}
-
 /*
  * Straight from a phone whose Via address the source contradicts.  A
  * received= alone says nothing: RFC 3581 §4 adds it to every Via with
@@ -246,7 +226,8 @@ static bool via_nated(const struct sip_msg *m)
 	union tp_addr h, r;
 
 	return m->nvia == 1 && m->via.received.len &&
-	       !ip_of(m->via.host, &h) && !ip_of(m->via.received, &r) &&
+	       !media_addr(&h, m->via.host, 0) &&
+	       !media_addr(&r, m->via.received, 0) &&
 	       !tp_addr_ip_eq(&h, &r);
 }
 

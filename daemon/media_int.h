@@ -93,6 +93,8 @@ enum media_role {
  */
 int media_sdp(struct media_session *s, struct sip_msg *m, int side,
 	      enum media_role role);
+/* An IP literal, bracketed or not, from SDP or a Via: 0 or -EINVAL. */
+int media_addr(union tp_addr *a, struct sip_str s, uint16_t port);
 /* Releases stream @i's flows and ports, logging its counters. */
 void media_stream_close(struct media_session *s, unsigned int i);
 /* A flow event from the fast path. */

@@ -33,22 +33,18 @@ static void set_port(union tp_addr *a, uint16_t port)
 		a->sin.sin_port = htons(port);
 }
 
-static int set_ip(union tp_addr *a, struct sip_str s, uint16_t port)
+int media_addr(union tp_addr *a, struct sip_str s, uint16_t port)
 {
 	char ip[INET6_ADDRSTRLEN];
 
+	if (s.len > 2 && s.s[0] == '[')
+		s = sip_str_make(s.s + 1, s.len - 2);
 	memset(a, 0, sizeof(*a));
 	if (s.len >= sizeof(ip))
 		return -EINVAL;
 	sip_str_copy(ip, sizeof(ip), s);
-	if (inet_pton(AF_INET, ip, &a->sin.sin_addr) == 1)
-		a->sa.sa_family = AF_INET;
-	else if (inet_pton(AF_INET6, ip, &a->sin6.sin6_addr) == 1)
-		a->sa.sa_family = AF_INET6;
-	else
-		return -EINVAL; /* a name: we relay to addresses only */
-	set_port(a, port);
-	return 0;
+	/* a name fails: we relay to addresses only */
+	return tp_addr_set(a, ip, port);
 }
 
 /* What @sdp's stream @i says about where its sender takes media. */
@@ -67,11 +63,11 @@ static int end_from(const struct sdp_session *sdp, unsigned int i,
 	if (!c || !c->present)
 		return -EINVAL;
 	e->hold_null = c->null_addr;
-	if (set_ip(&e->rtp, c->addr, md->port))
+	if (media_addr(&e->rtp, c->addr, md->port))
 		return -EINVAL;
 	e->rtcp = e->rtp;
 	if (md->has_rtcp && md->rtcp_conn.present &&
-	    set_ip(&e->rtcp, md->rtcp_conn.addr, 0))
+	    media_addr(&e->rtcp, md->rtcp_conn.addr, 0))
 		return -EINVAL;
 	set_port(&e->rtcp, md->has_rtcp ? md->rtcp_port : md->port + 1);
 	return 0;

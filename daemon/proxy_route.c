@@ -38,22 +38,6 @@ static bool proto_of(const struct sip_uri *u, uint8_t *proto)
 	return true;
 }
 
-static int set_addr(union tp_addr *a, const char *ip, uint16_t port)
-{
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, ip, &a->sin.sin_addr) == 1) {
-		a->sin.sin_family = AF_INET;
-		a->sin.sin_port = htons(port);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, ip, &a->sin6.sin6_addr) == 1) {
-		a->sin6.sin6_family = AF_INET6;
-		a->sin6.sin6_port = htons(port);
-		return 0;
-	}
-	return -EINVAL;
-}
-
 /*
  * Names go through the resolver (A/AAAA from /etc/hosts or DNS, no
  * RFC 3263 SRV/NAPTR): a contact with a name is reached at the address
@@ -98,7 +82,7 @@ int route_resolve(const struct sip_uri *u, struct sip_peer *dst)
 	port = u->port ?: (proto == TP_TLS ? 5061 : 5060);
 	memset(dst, 0, sizeof(*dst));
 	dst->proto = proto;
-	if (!set_addr(&dst->addr, host, port))
+	if (!tp_addr_set(&dst->addr, host, port))
 		return 0;
 	if (resolve_name(host, &dst->addr, port))
 		return -EHOSTUNREACH;
@@ -196,7 +180,7 @@ static int binding_target(const struct binding *b, struct target *t)
 		/* after a restart: the phone's own connection, or none */
 		if (b->nated && !b->conn_id && t->dst.proto != TP_UDP)
 			t->dst.conn_id = TP_CONN_EXISTING;
-		return set_addr(&t->dst.addr, b->received.ip,
+		return tp_addr_set(&t->dst.addr, b->received.ip,
 				b->received.port);
 	}
 	return route_resolve(&u, &t->dst);
@@ -564,7 +548,7 @@ static bool nated(const struct sip_uri *u, const struct sip_peer *src)
 	if (h.len >= sizeof(ip))
 		return false;
 	sip_str_copy(ip, sizeof(ip), h);
-	if (set_addr(&a, ip, u->port ?: 5060))
+	if (tp_addr_set(&a, ip, u->port ?: 5060))
 		return false;
 	if (!tp_addr_ip_eq(&a, &src->addr))
 		return true;

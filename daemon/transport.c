@@ -25,6 +25,22 @@ const char *tp_addr_ip(const union tp_addr *a, char *buf, size_t size)
 	return buf;
 }
 
+int tp_addr_set(union tp_addr *a, const char *ip, uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, ip, &a->sin.sin_addr) == 1) {
+		a->sin.sin_family = AF_INET;
+		a->sin.sin_port = htons(port);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, ip, &a->sin6.sin6_addr) == 1) {
+		a->sin6.sin6_family = AF_INET6;
+		a->sin6.sin6_port = htons(port);
+		return 0;
+	}
+	return -EINVAL;
+}
+
 uint16_t tp_addr_port(const union tp_addr *a)
 {
 	return ntohs(a->sa.sa_family == AF_INET6 ? a->sin6.sin6_port :

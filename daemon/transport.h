@@ -133,6 +133,8 @@ int tp_source_for(const union tp_addr *dst, union tp_addr *src);
 /* "192.0.2.1", "2001:db8::1" (no brackets, as Via received wants) */
 const char *tp_addr_ip(const union tp_addr *a, char *buf, size_t size);
 uint16_t tp_addr_port(const union tp_addr *a);
+/* A numeric IPv4 or IPv6 address (no brackets) and port: 0 or -EINVAL. */
+int tp_addr_set(union tp_addr *a, const char *ip, uint16_t port);
 /* "udp:192.0.2.1:5060", "tcp:[2001:db8::1]:5060", for logs */
 const char *tp_peer_str(const struct sip_peer *p, char *buf, size_t size);
 /* Same family, address and port (and flow info ignored). */
