@@ -66,6 +66,8 @@ set -uo pipefail
 
 cd "$(dirname "$0")/../.." || exit 1
 HERE=$PWD/tools/bench
+# shellcheck source=tools/bench/lib.sh
+. "$HERE/lib.sh"
 O=$(realpath -m "${O:-build}")
 SIPFPD=${SIPFPD:-$O/daemon/sipfpd}
 
@@ -109,73 +111,9 @@ DOMAIN=bench.example.org
 CALLEE=15550001
 
 NS_LIST=()
-BG_PIDS=()
 TMP_DIR=
 RTPENGINE_PID=
 uac='' px='' uas='' # namespace names, set by setup_ns
-
-say()
-{
-	echo "bench_cps: $*" >&2
-}
-
-skip()
-{
-	say "skipped: $*"
-	exit 0
-}
-
-setup_fail()
-{
-	say "set-up failed: $*"
-	exit 1
-}
-
-cleanup()
-{
-	local p ns
-
-	for p in "${BG_PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	for ns in "${NS_LIST[@]}"; do
-		ns_kill "$ns" KILL
-		ip netns del "$ns" 2>/dev/null
-	done
-	if [ -n "${BENCH_KEEP:-}" ] && [ -n "$TMP_DIR" ]; then
-		say "kept $TMP_DIR"
-	elif [ -n "$TMP_DIR" ]; then
-		rm -rf "$TMP_DIR"
-	fi
-}
-
-# wait_for MS CMD...: run CMD until it succeeds, at most MS milliseconds.
-wait_for()
-{
-	local deadline=$(($(date +%s%3N) + $1))
-
-	shift
-	until "$@"; do
-		[ "$(date +%s%3N)" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
-}
-
-# ns_kill NS SIGNAL: signal every process left in a namespace we made.
-ns_kill()
-{
-	local p
-
-	for p in $(ip netns pids "$1" 2>/dev/null); do
-		kill -"$2" "$p" 2>/dev/null
-	done
-}
-
-ns_empty()
-{
-	[ -z "$(ip netns pids "$1" 2>/dev/null)" ]
-}
 
 # ticks PID: its CPU clock ticks, utime+stime (0 once it is gone). The
 # fields counted from after the command name, which may hold spaces.
@@ -200,24 +138,6 @@ ns_ticks()
 	echo "$sum"
 }
 
-# udp_drops NS: datagrams the kernel dropped in a namespace for want of
-# socket buffer or memory (Udp: RcvbufErrors, SndbufErrors, MemErrors).
-udp_drops()
-{
-	# shellcheck disable=SC2016 # awk's own $fields
-	ip netns exec "$1" awk '
-		$1 == "Udp:" && !h {
-			for (i = 2; i <= NF; i++)
-				col[$i] = i
-			h = 1
-			next
-		}
-		$1 == "Udp:" {
-			n = $col["RcvbufErrors"] + $col["SndbufErrors"]
-			print n + ("MemErrors" in col ? $col["MemErrors"] : 0)
-		}' /proc/net/snmp
-}
-
 now_ms()
 {
 	date +%s%3N
@@ -227,19 +147,6 @@ now_ms()
 pct()
 {
 	echo $(($1 * 100000 / (CLK_TCK * ($2 > 0 ? $2 : 1))))
-}
-
-setup_ns()
-{
-	local name ns
-
-	for name in "$@"; do
-		ns="bench-$name-$(mktemp -u XXXXXX)"
-		ip netns add "$ns" || setup_fail "ip netns add $ns"
-		NS_LIST+=("$ns")
-		ip -n "$ns" link set lo up || setup_fail "lo up in $ns"
-		eval "$name=\$ns"
-	done
 }
 
 setup_topology()
@@ -392,7 +299,6 @@ proxy_start()
 		;;
 	esac
 	PROXY_PID=$!
-	BG_PIDS+=("$PROXY_PID")
 	wait_for 10000 proxy_ready "$1" "$2" ||
 		{ tail -5 "$2" >&2; setup_fail "$1 did not start"; }
 }
@@ -441,7 +347,6 @@ rtpengine_start()
 		--delete-delay=1 --num-threads=2 \
 		>"$TMP_DIR/rtpengine.log" 2>&1 &
 	RTPENGINE_PID=$!
-	BG_PIDS+=("$RTPENGINE_PID")
 	wait_for 10000 rtpengine_ready ||
 		{ tail -5 "$TMP_DIR/rtpengine.log" >&2
 		  setup_fail "rtpengine did not start"; }
@@ -477,7 +382,6 @@ uas_start()
 		-sf "$HERE/sipp/uas.xml" -i "$UAS" -p 5060 "${SIPP_COMMON[@]}" \
 		-stf "$1.csv" -error_file "$1.err" >"$1.out" 2>&1) &
 	UAS_PID=$!
-	BG_PIDS+=("$UAS_PID")
 	wait_for 5000 listening "$uas" 1 || {
 		tail -5 "$1.out" >&2
 		setup_fail "the SIPp callee did not start"
@@ -519,7 +423,6 @@ uac_start()
 		-stf "$1.csv" -error_file "$1.err" "$PX_L:5060" \
 		>"$1.out" 2>&1) &
 	UAC_PID=$!
-	BG_PIDS+=("$UAC_PID")
 }
 
 # csv_last FILE NAME...: the named columns of a SIPp statistics file's
