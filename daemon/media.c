@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Media sessions: one per call, found by Call-ID and the caller's tag,
- * made by the INVITE that starts a call and ended by a BYE, a final
- * failure, CANCEL, the media timeout or shutdown.  Every end closes
+ * Media sessions: one per dialog, found by Call-ID and the two tags,
+ * made by the INVITE that starts a call -- one per branch when it forks,
+ * so each early dialog has its own ports -- and ended by a BYE, a final
+ * failure (of its branch, or of the whole INVITE), CANCEL, the media
+ * timeout or shutdown.  Every end closes
  * every flow and hands every port back (to quarantine).  The SDP work
  * is media_sdp.c's.
  */
@@ -42,12 +44,39 @@ static bool str_is(const char *s, struct sip_str v)
 	return v.len && strlen(s) == v.len && !memcmp(s, v.s, v.len);
 }
 
-static struct media_session *find(struct sip_str call_id, struct sip_str tag)
+static bool same_call(const struct media_session *s, struct sip_str call_id,
+		      struct sip_str tag)
+{
+	return str_is(s->call_id, call_id) && str_is(s->tag, tag);
+}
+
+/*
+ * The session of the dialog between @tag (the caller's) and @to_tag.  A
+ * dialog no session has yet learnt (a fork behind another proxy shares
+ * its branch's session) falls back to the call's newest session.
+ */
+static struct media_session *find(struct sip_str call_id, struct sip_str tag,
+				  struct sip_str to_tag)
+{
+	struct media_session *s = tab[hash(call_id)], *any = NULL;
+
+	for (; s; s = s->next) {
+		if (!same_call(s, call_id, tag))
+			continue;
+		if (!to_tag.len || str_is(s->to_tag, to_tag))
+			return s;
+		any = any ?: s;
+	}
+	return any;
+}
+
+static struct media_session *find_branch(struct sip_str call_id,
+					 struct sip_str tag, const char *branch)
 {
 	struct media_session *s = tab[hash(call_id)];
 
-	for (; s; s = s->next)
-		if (str_is(s->call_id, call_id) && str_is(s->tag, tag))
+	for (; s && branch; s = s->next)
+		if (same_call(s, call_id, tag) && !strcmp(s->branch, branch))
 			return s;
 	return NULL;
 }
@@ -55,19 +84,23 @@ static struct media_session *find(struct sip_str call_id, struct sip_str tag)
 static void idle_check(struct ev_timer *t, void *arg);
 
 static struct media_session *create(const struct sip_msg *m,
-				    const struct sip_peer *src)
+				    const struct sip_peer *src,
+				    const char *branch)
 {
 	struct media_session *s;
 	uint32_t h = hash(m->call_id);
 
 	if (m->call_id.len >= sizeof(s->call_id) ||
-	    m->from.tag.len >= sizeof(s->tag))
+	    m->from.tag.len >= sizeof(s->tag) ||
+	    (branch && strlen(branch) >= sizeof(s->branch)))
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	memcpy(s->call_id, m->call_id.s, m->call_id.len);
 	memcpy(s->tag, m->from.tag.s, m->from.tag.len);
+	if (branch)
+		strcpy(s->branch, branch);
 	s->offer_from = -1;
 	s->sig[0] = *src;
 	s->start_ms = ev_now_ms();
@@ -151,12 +184,25 @@ static bool has_sdp(const struct sip_msg *m)
 	       (ct.len == n || ct.s[n] == ';' || ct.s[n] == ' ');
 }
 
-/* The session @m belongs to and the side it comes from, or NULL. */
+/*
+ * The session @m belongs to and the side it comes from, or NULL.  A
+ * response to the INVITE that made a session comes back on its branch;
+ * the first To tag it brings names the session's dialog.
+ */
 static struct media_session *lookup(const struct sip_msg *m, bool request,
-				    int *side)
+				    int *side, const char *branch)
 {
-	struct media_session *s = find(m->call_id, m->from.tag);
+	struct media_session *s = NULL;
 
+	if (!request)
+		s = find_branch(m->call_id, m->from.tag, branch);
+	if (s) {
+		if (!s->to_tag[0] && m->to.tag.len < sizeof(s->to_tag))
+			memcpy(s->to_tag, m->to.tag.s, m->to.tag.len);
+		*side = 1;
+		return s;
+	}
+	s = find(m->call_id, m->from.tag, m->to.tag);
 	/* a response comes from the side the request went to */
 	if (s) {
 		*side = request ? 0 : 1;
@@ -164,7 +210,7 @@ static struct media_session *lookup(const struct sip_msg *m, bool request,
 	}
 	if (!m->to.tag.len)
 		return NULL;
-	s = find(m->call_id, m->to.tag);
+	s = find(m->call_id, m->to.tag, m->from.tag);
 	*side = request ? 1 : 0;
 	return s;
 }
@@ -231,42 +277,58 @@ static bool via_nated(const struct sip_msg *m)
 	       !tp_addr_ip_eq(&h, &r);
 }
 
+/*
+ * An INVITE that starts a call, on one of its branches: a session of its
+ * own, so each early dialog a fork brings has its own ports.
+ */
+static struct media_session *initial(const struct sip_msg *m,
+				     const struct sip_peer *src,
+				     const char *branch, int *status)
+{
+	struct media_session *s;
+
+	if (media_stats.sessions >= media_cfg->max_sessions) {
+		media_stats.refused++;
+		log_warnx_rl("media: session limit %u reached",
+			     media_cfg->max_sessions);
+		*status = 503;
+		return NULL;
+	}
+	s = create(m, src, branch);
+	if (!s)
+		*status = 500;
+	return s;
+}
+
 int media_request(struct sip_msg *m, const struct sip_peer *src,
-		  const struct sip_peer *dst)
+		  const struct sip_peer *dst, const char *branch)
 {
 	struct media_session *s;
 	enum media_role role;
-	int side;
+	int side = 0, status = 0;
 
 	if (!running || !media_cfg->media_anchor)
 		return 0;
-	s = lookup(m, true, &side);
+	/* without a From tag (RFC 2543) no dialog can be told apart */
+	if (m->method == SIP_INVITE && !m->to.tag.len) {
+		if (!m->from.tag.len)
+			return 0;
+		s = initial(m, src, branch, &status);
+		if (!s)
+			return status;
+	} else {
+		s = lookup(m, true, &side, NULL);
+	}
 	if (s && m->method == SIP_BYE) {
 		end(s, "bye");
 		return 0;
 	}
+	if (!s)
+		return 0;
 	/* every request counts for the CSeq our own BYE must pass */
-	if (s)
-		media_dialog_request(s, m, side);
+	media_dialog_request(s, m, side);
 	if (m->method != SIP_INVITE && m->method != SIP_UPDATE &&
 	    m->method != SIP_ACK && m->method != SIP_PRACK)
-		return 0;
-	/* without a From tag (RFC 2543) no dialog can be told apart */
-	if (!s && m->method == SIP_INVITE && !m->to.tag.len &&
-	    m->from.tag.len) {
-		if (media_stats.sessions >= media_cfg->max_sessions) {
-			media_stats.refused++;
-			log_warnx_rl("media: session limit %u reached",
-				     media_cfg->max_sessions);
-			return 503;
-		}
-		s = create(m, src);
-		if (!s)
-			return 500;
-		side = 0;
-		media_dialog_request(s, m, side);
-	}
-	if (!s)
 		return 0;
 	s->sig[side] = *src;
 	s->nat[side] = via_nated(m);
@@ -277,7 +339,20 @@ int media_request(struct sip_msg *m, const struct sip_peer *src,
 	return has_sdp(m) ? sdp_of(s, m, side, role) : 0;
 }
 
-void media_response(struct sip_msg *m, const struct sip_peer *src, bool nat)
+/* A 2xx to the INVITE that made @s: the media timeout starts now. */
+static void confirm(struct media_session *s, const struct sip_msg *m)
+{
+	if (m->method != SIP_INVITE || m->status < 200)
+		return;
+	s->confirmed = true;
+	if (media_cfg->media_timeout && !ev_timer_armed(&s->idle)) {
+		s->confirmed_ms = ev_now_ms();
+		ev_timer_add(&s->idle, media_cfg->media_timeout * 1000ull);
+	}
+}
+
+void media_response(struct sip_msg *m, const struct sip_peer *src, bool nat,
+		    const char *branch)
 {
 	struct media_session *s;
 	int side;
@@ -286,7 +361,7 @@ void media_response(struct sip_msg *m, const struct sip_peer *src, bool nat)
 	    (m->method != SIP_INVITE && m->method != SIP_UPDATE &&
 	     m->method != SIP_PRACK))
 		return;
-	s = lookup(m, false, &side);
+	s = lookup(m, false, &side, branch);
 	if (!s)
 		return;
 	if (src) {
@@ -294,33 +369,43 @@ void media_response(struct sip_msg *m, const struct sip_peer *src, bool nat)
 		s->nat[side] = nat;
 	}
 	media_dialog_response(s, m, side);
-	/* the media timeout runs once the dialog is confirmed, not ringing */
-	if (m->method == SIP_INVITE && m->status >= 200 &&
-	    media_cfg->media_timeout && !ev_timer_armed(&s->idle)) {
-		s->confirmed_ms = ev_now_ms();
-		ev_timer_add(&s->idle, media_cfg->media_timeout * 1000ull);
-	}
+	confirm(s, m);
 	if (has_sdp(m))
 		sdp_of(s, m, side, response_role(s, m, side));
 }
 
 void media_failed(const struct sip_msg *req, int status, bool cancelled)
 {
-	struct media_session *s;
+	struct media_session *s, *next;
 	int side;
 
+	(void)status;
 	if (!running || req->method != SIP_INVITE)
 		return;
-	s = lookup(req, true, &side);
-	if (!s)
-		return;
 	if (req->to.tag.len) {
+		s = lookup(req, true, &side, NULL);
 		/* a re-INVITE refused: the old streams stand (RFC 3261 §14.1) */
-		s->offer_from = -1;
+		if (s)
+			s->offer_from = -1;
 		return;
 	}
-	(void)status;
-	end(s, cancelled ? "cancel" : "failure");
+	for (s = tab[hash(req->call_id)]; s; s = next) {
+		next = s->next;
+		if (same_call(s, req->call_id, req->from.tag) && !s->confirmed)
+			end(s, cancelled ? "cancel" : "failure");
+	}
+}
+
+void media_branch_failed(const struct sip_msg *m, const char *branch)
+{
+	struct media_session *s;
+
+	if (!running || m->method != SIP_INVITE || !branch)
+		return;
+	s = find_branch(m->call_id, m->from.tag, branch);
+	/* the fork's other branches are cancelled once one answers 2xx */
+	if (s && !s->confirmed)
+		end(s, m->status == 487 ? "cancel" : "failure");
 }
 
 int media_init(const struct config *cfg)

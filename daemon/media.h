@@ -34,25 +34,34 @@ void media_exit(void);
  * @m: the request as it will be sent; its SDP body is rewritten
  * @src: where it came from
  * @dst: where it goes
+ * @branch: the Via branch it leaves with, NULL when stateless (ACK)
  *
  * An INVITE, UPDATE, PRACK or ACK with SDP offers or answers; a BYE
- * ends the call's session.
+ * ends its dialog's session.  Each branch of an INVITE that starts a
+ * call gets a session of its own.
  *
  * Return: 0, or a SIP status to answer instead (488, 500, 503).
  */
 int media_request(struct sip_msg *m, const struct sip_peer *src,
-		  const struct sip_peer *dst);
+		  const struct sip_peer *dst, const char *branch);
 
 /**
  * media_response() - a response about to go back up
  * @m: the response (our Via popped); its SDP body is rewritten
  * @src: where it came from
  * @nat: its sender is behind NAT (its Contact is not where it came from)
+ * @branch: the branch it came back on, NULL when stateless
  */
-void media_response(struct sip_msg *m, const struct sip_peer *src, bool nat);
+void media_response(struct sip_msg *m, const struct sip_peer *src, bool nat,
+		    const char *branch);
 
-/* The INVITE @req (as forwarded) got final @status, or was cancelled. */
+/*
+ * The INVITE @req (as forwarded) got final @status on every branch, or
+ * was cancelled: every session it made that no 2xx confirmed ends.
+ */
 void media_failed(const struct sip_msg *req, int status, bool cancelled);
+/* One @branch of the INVITE @m (a response, or the request) failed. */
+void media_branch_failed(const struct sip_msg *m, const char *branch);
 
 void media_stats_log(void);
 

@@ -23,6 +23,7 @@
 #include "transport.h"
 
 #define MEDIA_TAG_MAX 128
+#define MEDIA_BRANCH_MAX 48
 
 /* What one side's SDP says about one stream. */
 struct media_end {
@@ -56,6 +57,15 @@ struct media_session {
 	struct media_session *next; /* hash chain */
 	char call_id[256];
 	char tag[MEDIA_TAG_MAX]; /* the caller's From tag */
+	/*
+	 * An INVITE that forks makes a session per branch, each with its
+	 * own ports, so every early dialog has its own media (RFC 3261
+	 * §13.2.1, issue 4): the branch it left on, and the callee's tag
+	 * once a response brought one.
+	 */
+	char branch[MEDIA_BRANCH_MAX];
+	char to_tag[MEDIA_TAG_MAX];
+	bool confirmed; /* a 2xx to the INVITE that made it */
 	uint64_t start_ms;
 	bool started; /* an offer was answered: flows exist */
 	int offer_from; /* side of the pending offer, -1 none */

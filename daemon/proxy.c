@@ -347,7 +347,7 @@ static void forward_ack(struct sip_msg *m, const struct sip_peer *src)
 		h = (h ^ (uint8_t)m->via.branch.s[i]) * 16777619u;
 	snprintf(branch, sizeof(branch), "%sack.%08x", PROXY_BRANCH_MAGIC, h);
 	/* a late offer's answer; a relay that cannot take it drops nothing */
-	media_request(m, src, &dst);
+	media_request(m, src, &dst, NULL);
 	if (route_push_via(m, &dst, branch))
 		goto drop;
 	n = sip_msg_write(m, buf, sizeof(buf));

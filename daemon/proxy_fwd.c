@@ -63,7 +63,7 @@ static int branch_request(struct pctx *p, const struct target *t,
 	    sip_hdr_add(&bm, first, SIP_H_ROUTE, sip_str_cstr(t->path)))
 		return -ENOSPC;
 	/* a status of its own: 488 for SDP we cannot relay, 503 when full */
-	status = media_request(&bm, &p->in, &t->dst);
+	status = media_request(&bm, &p->in, &t->dst, branch);
 	if (status)
 		return status;
 	if (p->rr && route_push_rr(&bm, &p->in, &t->dst))
@@ -101,6 +101,7 @@ static int branch_start(struct pctx *p, const struct target *t)
 		free(b);
 		return ret;
 	}
+	memcpy(b->id, branch, sizeof(b->id));
 	ev_timer_init(&b->timer_c, timer_c, b);
 	if (p->method == SIP_INVITE)
 		ev_timer_add(&b->timer_c, PROXY_TIMER_C_MS);
@@ -337,11 +338,12 @@ static void branch_final(struct branch *b)
 }
 
 /* A 1xx or 2xx on its way up: NAT fix-up, then its SDP through the relay */
-static void fix_up(struct sip_msg *resp, const struct sip_peer *src)
+static void fix_up(struct sip_msg *resp, const struct sip_peer *src,
+		   const char *branch)
 {
 	bool nat = src && route_fix_contact(resp, src);
 
-	media_response(resp, src, nat);
+	media_response(resp, src, nat, branch);
 }
 
 void fwd_response(struct txn *ct, struct sip_msg *resp)
@@ -356,7 +358,7 @@ void fwd_response(struct txn *ct, struct sip_msg *resp)
 	p->busy++;
 	b->status = status;
 	if (status > 100 && status < 300)
-		fix_up(resp, px.resp_src);
+		fix_up(resp, px.resp_src, b->id);
 	if (status < 200) {
 		/* §16.7 step 5: 100 stays here; timer C restarts on others */
 		if (status > 100 && !b->final) {
@@ -372,6 +374,7 @@ void fwd_response(struct txn *ct, struct sip_msg *resp)
 		cancel_branches(p, b);
 	} else if (!b->final) {
 		branch_final(b);
+		media_branch_failed(resp, b->id);
 		keep_best(p, resp);
 		if (status >= 600) {
 			p->got_6xx = true;
@@ -380,6 +383,17 @@ void fwd_response(struct txn *ct, struct sip_msg *resp)
 		check_done(p);
 	}
 	put(p);
+}
+
+/* No response will come on @b: its media session, if any, goes. */
+static void branch_media_failed(const struct pctx *p, const struct branch *b)
+{
+	struct sip_msg m;
+	struct sip_err err;
+
+	if (p->method == SIP_INVITE &&
+	    !sip_msg_parse(&m, p->req, p->reqlen, 0, &err))
+		media_branch_failed(&m, b->id);
 }
 
 void fwd_client_failed(struct txn *ct, int status)
@@ -392,6 +406,7 @@ void fwd_client_failed(struct txn *ct, int status)
 	p = b->p;
 	p->busy++;
 	branch_final(b);
+	branch_media_failed(p, b);
 	note_status(p, status);
 	check_done(p);
 	put(p);
@@ -452,6 +467,6 @@ void fwd_server_ended(struct txn *st)
 void fwd_response_stateless(struct sip_msg *resp, const struct sip_peer *src)
 {
 	if (resp->status > 100 && resp->status < 300)
-		fix_up(resp, src);
+		fix_up(resp, src, NULL);
 	send_by_via(resp);
 }

@@ -64,6 +64,7 @@ struct branch {
 	struct ev_timer timer_c;
 	uint16_t status; /* last response, 0 before any */
 	bool final; /* a final response, or a failure standing for one */
+	char id[PROXY_BRANCH_SIZE]; /* its Via branch, media's name for it */
 };
 
 struct proxy {

@@ -460,11 +460,14 @@ static void written(struct smsg *s, struct out *o)
 	o->sdp_ok = !sdp_parse(&o->sdp, o->body.s, o->body.len, &err);
 }
 
+/* The proxy's branch for the next request, and its responses. */
+static const char *branch = "z9hG4bKsfp.test.1";
+
 /* Sends @s's request on to the callee (@from_b false) or the caller. */
 static int fwd_req(struct smsg *s, bool from_b, struct out *o)
 {
 	int ret = media_request(&s->m, from_b ? &sig_b : &sig_a,
-				from_b ? &sig_a : &sig_b);
+				from_b ? &sig_a : &sig_b, branch);
 
 	if (!ret && o)
 		written(s, o);
@@ -474,7 +477,7 @@ static int fwd_req(struct smsg *s, bool from_b, struct out *o)
 /* Passes @s's response back up, from the callee (@from_b) or caller. */
 static void fwd_resp(struct smsg *s, bool from_b, struct out *o)
 {
-	media_response(&s->m, from_b ? &sig_b : &sig_a, false);
+	media_response(&s->m, from_b ? &sig_b : &sig_a, false, branch);
 	if (o)
 		written(s, o);
 }
@@ -1174,7 +1177,7 @@ static void test_untouched(void)
 	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
 	untouched(&sm);
 	resp(&sm, &c, false, 200, "INVITE", sdp1);
-	media_response(&sm.m, &sig_b, false);
+	media_response(&sm.m, &sig_b, false, branch);
 	untouched(&sm);
 	req(&sm, &c, true, "BYE", "", "");
 	CU_ASSERT_EQUAL(fwd_req(&sm, true, NULL), 0);
@@ -1192,7 +1195,7 @@ static void test_untouched(void)
 	c.btag = "b13";
 	resp(&sm, &c, false, 183, "INVITE", sdp1);
 	sm.m.content_type = sip_str_cstr("application/sdpx");
-	media_response(&sm.m, &sig_b, false);
+	media_response(&sm.m, &sig_b, false, branch);
 	untouched(&sm);
 	req(&sm, &c, false, "INVITE", "text/plain", sdp1);
 	CU_ASSERT_EQUAL(fwd_req(&sm, false, NULL), 0);
@@ -1294,38 +1297,61 @@ static void test_advertised(void)
 
 /*
  * An INVITE forks: bob's early dialog answers first, carol's 200 wins.
- * Each early dialog has its own answer (RFC 3261 §13.2.1); the call's
- * media must go where the 200's SDP says.
+ * Each branch has a session of its own (issue 4), so each early dialog
+ * gets its own ports and its own answer (RFC 3261 §13.2.1); the call's
+ * media goes where the 200's SDP says, and bob's ports go back when his
+ * branch is cancelled.
  */
 static void test_fork(void)
 {
 	struct call c = { "call-15@test", "a15", NULL, 0, 0, "" };
-	struct smsg inv;
+	struct smsg inv, r;
 	struct phone pc;
+	struct ports_stats st;
+	uint16_t r0b, r1c;
 
 	begin();
 	phone_open(&pc, IP_B);
 	req(&inv, &c, false, "INVITE", "application/sdp",
 	    offer_a(sdp1, VER_A, IP_A, pa.port, true));
+	branch = "z9hG4bKsfp.fork.bob";
 	CU_ASSERT_EQUAL(fwd_req(&inv, false, &o1), 0);
 	r1 = mport(&o1, 0);
 	reparse(&sm, &inv);
+	branch = "z9hG4bKsfp.fork.carol";
 	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o2), 0);
-	CU_ASSERT(tu_same(o2.body, o1.body));
+	r1c = mport(&o2, 0);
+	CU_ASSERT(relay_port(r1c) && r1c != r1);
+	CU_ASSERT_EQUAL(media_stats.sessions, 2);
 	c.btag = "bob";
-	resp(&sm, &c, false, 183, "INVITE",
+	branch = "z9hG4bKsfp.fork.bob";
+	resp(&r, &c, false, 183, "INVITE",
 	     plain(sdp1, "bob", 300, IP_B, IP_B, pb.port));
-	fwd_resp(&sm, true, &o2);
-	r0 = mport(&o2, 0);
-	EQS(o2.body, plain(sdp2, "bob", 300, IP_B, IP_R, r0));
+	fwd_resp(&r, true, &o2);
+	r0b = mport(&o2, 0);
+	EQS(o2.body, plain(sdp2, "bob", 300, IP_B, IP_R, r0b));
 	c.btag = "carol";
-	resp(&sm, &c, false, 200, "INVITE",
+	branch = "z9hG4bKsfp.fork.carol";
+	resp(&r, &c, false, 200, "INVITE",
 	     plain(sdp1, "carol", 9, IP_B, IP_B, pc.port));
-	fwd_resp(&sm, true, &o2);
-	CU_ASSERT_EQUAL(mport(&o2, 0), r0);
-	relayed(&pa.rtp, IP_R, r0, &pc.rtp, IP_R, r1, "to carol");
-	relayed(&pc.rtp, IP_R, r1, &pa.rtp, IP_R, r0, "from carol");
+	fwd_resp(&r, true, &o2);
+	r0 = mport(&o2, 0);
+	CU_ASSERT(relay_port(r0) && r0 != r0b);
+	relayed(&pa.rtp, IP_R, r0, &pc.rtp, IP_R, r1c, "to carol");
+	relayed(&pc.rtp, IP_R, r1c, &pa.rtp, IP_R, r0, "from carol");
 	CU_ASSERT_EQUAL(pb.rtp.count, 0);
+	/* carol's 200 has the proxy cancel bob's branch: 487 */
+	c.btag = "bob";
+	resp(&r, &c, false, 487, "INVITE", "");
+	media_branch_failed(&r.m, "z9hG4bKsfp.fork.bob");
+	CU_ASSERT_EQUAL(media_stats.sessions, 1);
+	CU_ASSERT_EQUAL(ports_stats(NULL, &st), 0);
+	CU_ASSERT_EQUAL(st.quarantined, 2);
+	/* the proxy's final word changes nothing for the confirmed call */
+	media_failed(&inv.m, 487, true);
+	CU_ASSERT_EQUAL(media_stats.sessions, 1);
+	relayed(&pa.rtp, IP_R, r0, &pc.rtp, IP_R, r1c, "still carol");
+	branch = "z9hG4bKsfp.test.1";
 	phone_close(&pc);
 	end();
 }
@@ -1400,7 +1426,7 @@ static void test_bad_answer(void)
 	CU_ASSERT_EQUAL(fwd_req(&sm, false, &o1), 0);
 	c.btag = "b18";
 	resp(&sm, &c, false, 200, "INVITE", "v=0\r\ns=-\r\n");
-	media_response(&sm.m, &sig_b, false);
+	media_response(&sm.m, &sig_b, false, branch);
 	untouched(&sm);
 	CU_ASSERT_EQUAL(media_stats.bad_sdp, 1);
 	CU_ASSERT_EQUAL(media_stats.started, 0);
@@ -1489,7 +1515,7 @@ static void test_nat_latch(void)
 	c.btag = "b21";
 	resp(&sm, &c, false, 200, "INVITE",
 	     plain(sdp1, "bob", 2, "127.0.0.4", "127.0.0.4", pb.port));
-	media_response(&sm.m, &sig_b, true);
+	media_response(&sm.m, &sig_b, true, branch);
 	written(&sm, &o2);
 	r0 = mport(&o2, 0);
 
@@ -1691,7 +1717,7 @@ static void test_nat_reinvites(void)
 	c.btag = "b27";
 	resp(&sm, &c, false, 200, "INVITE",
 	     plain(sdp1, "bob", 2, "127.0.0.4", "127.0.0.4", pb.port));
-	media_response(&sm.m, &sig_b, true);
+	media_response(&sm.m, &sig_b, true, branch);
 	written(&sm, &o2);
 	r0 = mport(&o2, 0);
 	/* the callee first: till then its media has nowhere to go */
@@ -1704,7 +1730,7 @@ static void test_nat_reinvites(void)
 		resp(&sm, &c, false, 200, "INVITE",
 		     plain(sdp1, "bob", 2 + i, "127.0.0.4", "127.0.0.4",
 			   pb.port));
-		media_response(&sm.m, &sig_b, true);
+		media_response(&sm.m, &sig_b, true, branch);
 		written(&sm, &o2);
 		CU_ASSERT_EQUAL(mport(&o2, 0), r0);
 		relayed(&pa.rtp, IP_R, r0, &pb.rtp, IP_R, r1,
