@@ -79,6 +79,7 @@ struct sipfp_flow_cfg {
 	u32 clock_rate;		/* Hz, never 0 */
 	u32 idle_ms;		/* control plane only */
 	u32 timeout_ms;		/* control plane only */
+	u32 latch_ms;		/* control plane only */
 	unsigned long latch_until;	/* jiffies; LATCH only */
 	/*
 	 * LATCH only. latched goes false -> true once, under the flow's lock,
@@ -262,14 +263,27 @@ struct sipfp_rtp *sipfp_rtp_alloc(gfp_t gfp);
 void sipfp_rtp_free(struct sipfp_rtp *rtp);
 int sipfp_rtp_fill(struct sk_buff *skb, const struct sipfp_rtp *rtp);
 
-/* The control plane's side, for netlink.c; all under sipfp_net.lock. */
-int sipfp_net_init(struct sipfp_net *sn, struct net *net);
-void sipfp_net_exit(struct sipfp_net *sn);
+/* The control plane's side (flow.c), for main.c and netlink.c. */
+int sipfp_flow_init(void);
+void sipfp_flow_exit(void);
+void sipfp_ep_set(struct sipfp_ep *ep, int family,
+		  const union nf_inet_addr *addr, __be16 port);
+struct sipfp_flow *sipfp_flow_alloc(struct net *net,
+				    const struct sipfp_ep *local, u64 cookie);
+void sipfp_flow_destroy(struct sipfp_flow *f);
+void sipfp_flow_sum(const struct sipfp_flow *f, u64 sum[SIPFP_FC_NUM]);
+u64 sipfp_net_passed_sum(const struct sipfp_net *sn);
+/* these under sipfp_net.lock */
 struct sipfp_flow *sipfp_flow_find(struct sipfp_net *sn,
 				   const struct sipfp_ep *local);
+struct sipfp_flow_cfg *sipfp_flow_cfg_locked(struct sipfp_net *sn,
+					     struct sipfp_flow *f);
 int sipfp_flow_insert(struct sipfp_net *sn, struct sipfp_flow *f);
+void sipfp_flow_publish(struct sipfp_net *sn, struct sipfp_flow *f,
+			struct sipfp_flow_cfg *cfg, bool reset);
 void sipfp_flow_remove(struct sipfp_net *sn, struct sipfp_flow *f,
 		       int reason);
-void sipfp_flow_sum(const struct sipfp_flow *f, u64 sum[SIPFP_FC_NUM]);
+unsigned int sipfp_flow_flush(struct sipfp_net *sn, u64 cookie, u64 mask,
+			      int reason);
 
 #endif /* _SIPFP_FLOW_H */
