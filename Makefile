@@ -36,7 +36,7 @@ endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -Idaemon -Ikmod/uapi
+CPPFLAGS += -D_GNU_SOURCE -Idaemon -Ikmod/uapi -Ilibsipctl
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -fno-strict-aliasing
 ifeq ($(SAN),1)
@@ -49,12 +49,24 @@ LIBSIP_SRCS := $(sort $(wildcard daemon/sip/*.c))
 LIBSIP_OBJS := $(LIBSIP_SRCS:%.c=$(B)/%.o)
 LIBSIP := $(B)/daemon/sip/libsip.a
 
+# --- libsipctl: <sipctl.h> over libmnl.  An archive for sipfpd and the
+# tests, and for other programs a shared object whose soname carries the
+# ABI's major number and whose map (libsipctl.map) exports only sipctl_* ---
+LIBSIPCTL_VERSION := 0.1.0
+LIBSIPCTL_SRCS := $(sort $(wildcard libsipctl/*.c))
+LIBSIPCTL := $(B)/libsipctl/libsipctl.a
+LIBSIPCTL_SO := $(B)/libsipctl/libsipctl.so.$(LIBSIPCTL_VERSION)
+LIBSIPCTL_PC := $(B)/libsipctl/libsipctl.pc
+MNL_LIBS := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
+PREFIX ?= /usr/local
+
 # --- sipfpd: daemon/*.c; everything but main.c also goes into an archive
 # that unit tests link, so a test pulls in only the modules it uses ---
 DAEMON_SRCS := $(sort $(wildcard daemon/*.c))
 DAEMON_LIB_OBJS := $(filter-out $(B)/daemon/main.o,$(DAEMON_SRCS:%.c=$(B)/%.o))
 LIBSIPFPD := $(B)/daemon/libsipfpd.a
-DAEMON_LIBS := $(shell pkg-config --libs inih libssl libcrypto sqlite3 2>/dev/null) -lm
+DAEMON_LIBS := $(shell pkg-config --libs inih libssl libcrypto sqlite3 2>/dev/null) \
+	$(MNL_LIBS) -lm
 SIPFPD := $(if $(wildcard daemon/main.c),$(B)/daemon/sipfpd)
 
 # --- tools ---
@@ -84,8 +96,10 @@ FUZZ_SECONDS ?= 60
 # A harness of daemon modules names their sources and libraries here.
 FUZZ_EXTRA_fuzz_digest := daemon/digest.c daemon/users.c \
 	$(shell pkg-config --libs libcrypto 2>/dev/null)
+FUZZ_EXTRA_fuzz_sipctl_nl := -Ilibsipctl libsipctl/msg.c $(MNL_LIBS)
 
-all: $(LIBSIP) $(SIPFPD) $(TOOLS) $(BENCHES) $(BENCH_HELPERS)
+all: $(LIBSIP) $(LIBSIPCTL) $(LIBSIPCTL_SO) $(LIBSIPCTL_PC) $(SIPFPD) \
+	$(TOOLS) $(BENCHES) $(BENCH_HELPERS)
 
 $(B)/%.o: %.c
 	$(quiet) CC $@
@@ -96,12 +110,36 @@ $(LIBSIP): $(LIBSIP_OBJS)
 	$(quiet) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+$(LIBSIPCTL): $(LIBSIPCTL_SRCS:%.c=$(B)/%.o)
+	$(quiet) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/libsipctl/%.pic.o: libsipctl/%.c
+	$(quiet) CC $@
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+
+$(LIBSIPCTL_SO): $(LIBSIPCTL_SRCS:%.c=$(B)/%.pic.o) libsipctl/libsipctl.map
+	$(quiet) LD $@
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libsipctl.so.0 \
+		-Wl,--version-script,libsipctl/libsipctl.map -Wl,-z,defs \
+		-o $@ $(filter %.o,$^) $(MNL_LIBS)
+	$(Q)ln -sf $(notdir $@) $(dir $@)libsipctl.so.0
+	$(Q)ln -sf libsipctl.so.0 $(dir $@)libsipctl.so
+
+$(LIBSIPCTL_PC): libsipctl/libsipctl.pc.in Makefile
+	$(quiet) GEN $@
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$${prefix}/lib|' \
+		-e 's|@INCLUDEDIR@|$${prefix}/include|' \
+		-e 's|@VERSION@|$(LIBSIPCTL_VERSION)|' $< >$@
+
 $(LIBSIPFPD): $(DAEMON_LIB_OBJS)
 	$(quiet) AR $@
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(B)/daemon/sipfpd: $(B)/daemon/main.o $(LIBSIPFPD) $(LIBSIP)
+$(B)/daemon/sipfpd: $(B)/daemon/main.o $(LIBSIPFPD) $(LIBSIP) $(LIBSIPCTL)
 	$(quiet) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
 
@@ -116,7 +154,8 @@ $(B)/tools/bench/%: $(B)/tools/bench/%.o $(LIBSIP)
 # the baseline parser, measured beside ours in the same run
 BENCH_LIBS_bench_parse := -losipparser2
 
-$(B)/selftests/unit/%: $(B)/selftests/unit/%.o $(UNIT_LIB_OBJS) $(LIBSIPFPD) $(LIBSIP)
+$(B)/selftests/unit/%: $(B)/selftests/unit/%.o $(UNIT_LIB_OBJS) $(LIBSIPFPD) $(LIBSIP) \
+	$(LIBSIPCTL)
 	$(quiet) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(DAEMON_LIBS)
 

@@ -4,9 +4,8 @@
  * made by the INVITE that starts a call -- one per branch when it forks,
  * so each early dialog has its own ports -- and ended by a BYE, a final
  * failure (of its branch, or of the whole INVITE), CANCEL, the media
- * timeout or shutdown.  Every end closes
- * every flow and hands every port back (to quarantine).  The SDP work
- * is media_sdp.c's.
+ * timeout or shutdown.  Every end closes every flow and hands every
+ * port back (to quarantine).  The SDP work is media_sdp.c's.
  */
 #include <errno.h>
 #include <stdio.h>

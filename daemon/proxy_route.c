@@ -585,6 +585,12 @@ bool route_fix_contact(struct sip_msg *m, const struct sip_peer *src)
 	char ip[INET6_ADDRSTRLEN], params[512], val[1200];
 	int idx = m->first[SIP_H_CONTACT];
 
+	/*
+	 * A request that came through another proxy has that proxy as its
+	 * source: the Contact is the phone's business and its own proxy's.
+	 */
+	if (!m->status && m->nvia != 1)
+		return false;
 	/* one Contact (a dialog's remote target), nothing else */
 	if (idx < 0 || sip_contact_next(m, &it, &c) != 1 || c.star ||
 	    sip_contact_next(m, &it, &more) != 0 || !nated(&c.na.uri, src))

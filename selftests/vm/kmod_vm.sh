@@ -92,8 +92,13 @@ run_kernel()
 	vm_boot "$kver" "$dir"
 	rc=$?
 	boot=$(secs_since "$t0")
-	why="qemu exited with $VM_QEMU_RC"
-	[ "$VM_QEMU_RC" -eq 124 ] && why="VM timed out after ${VM_TIMEOUT}s"
+	if [ "$VM_QEMU_RC" -eq 124 ] || [ "$VM_QEMU_RC" -eq 137 ]; then
+		why="the VM timed out after ${VM_TIMEOUT}s"
+	elif grep -q '^not ok ' "$dir/result" 2>/dev/null; then
+		why="a guest test failed"
+	else
+		why="the guest stopped early (qemu exit $VM_QEMU_RC)"
+	fi
 	relay "$kver" "$dir" "$why"
 	echo "# $kver: build ${build}s, boot and tests ${boot}s"
 	if [ "$rc" -eq 0 ]; then

@@ -51,6 +51,18 @@
 # the calls) are summed and set beside what rtpblast sent and the sink
 # got, on stderr; rtpengine's delete replies are summed the same way.
 #
+# A relay holds four sockets a call (an RTP and RTCP port on each side),
+# so 10 000 calls take some 40 000 descriptors. The script raises the
+# limit to the hard one (higher takes CAP_SYS_RESOURCE); where one
+# process still cannot hold N calls, each relay runs as the fewest
+# processes that can, in px, each with its own SIP or ng port, its own
+# share of the calls and of the relay port range. All of a relay's
+# processes are pinned to one CPU (taskset), so together they get no
+# more of the machine than one single-threaded relay could; their
+# forwarded packets are the sink's, their CPU the sum of theirs. stdout
+# says so (relay_procs_nN, rtpengine_procs_nN and a "# " line naming the
+# limit).
+#
 # The machine's cores are shared by the sender, the relay and the sink,
 # and kernel forwarding runs in the sender's and the sink's time, so on
 # 2 cores kfwd measures the sender as much as the kernel: the progress
@@ -58,7 +70,8 @@
 #
 # stdout: key=value figures, the unit in the key (pps: forwarded packets
 # per second; cpu_pct: percent of one core; us_per_pkt: CPU microseconds
-# per forwarded packet). stderr: progress.
+# per forwarded packet; procs: processes), and "# " lines that say why a
+# figure was taken differently. stderr: progress.
 # Needs root, python3, iproute2, rtpblast and sipfpd built (make);
 # rtpengine-daemon (make deps) for its figures, which are left out, with
 # the reason on stderr, when it cannot run. Without root or the rest it
@@ -80,7 +93,9 @@
 #   BENCH_RTPENGINE_THREADS  rtpengine --num-threads (its default: cores)
 #   BENCH_PIN=1              the sender on CPU 0, relay and sink on CPU 1:
 #                            the relay's share of the machine no longer
-#                            depends on the scheduler (default: unpinned)
+#                            depends on the scheduler (default: unpinned;
+#                            a relay split over processes is pinned to
+#                            the last CPU regardless)
 #   BENCH_KEEP=1             keep the scratch directory (logs, outputs)
 #   O, SIPFPD, RTPENGINE     build tree (build), sipfpd and rtpengine
 
@@ -109,8 +124,10 @@ FIXED_STREAMS=${BENCH_FIXED_STREAMS:-1000}
 PATHS=${BENCH_PATHS-kfwd sipfpd rtpengine}
 RTPE_THREADS=${BENCH_RTPENGINE_THREADS:-}
 PIN_SEND=() PIN_BOX=()
+# the CPU of every process of a relay split in several
+SPLIT_CPU=$(($(nproc) - 1))
 if [ -n "${BENCH_PIN:-}" ]; then
-	PIN_SEND=(taskset -c 0) PIN_BOX=(taskset -c 1)
+	PIN_SEND=(taskset -c 0) PIN_BOX=(taskset -c 1) SPLIT_CPU=1
 fi
 
 UAC=192.0.2.2
@@ -126,6 +143,13 @@ SINK_PORT=40000
 RELAY_PORT_MIN=20000
 RELAY_PORT_MAX=59999
 NG_PORT=2223
+# a relay's process J listens for SIP on SIP_PORT + J, for ng on NG_PORT + J
+SIP_PORT=5060
+# descriptors a relay holds a call, and for all else (listeners, logs)
+FDS_PER_CALL=4
+FDS_SPARE=256
+# the sink watches each process of a relay and the sender, 16 at most
+MAX_PROCS=15
 SSRC=0x5eed0000
 # the sender keeps going this long past the window, so the window ends
 # under load, and the sink stops once nothing came for IDLE_MS
@@ -194,28 +218,61 @@ setup_topology()
 		setup_fail "a datagram across $px"
 }
 
-# --- the paths ---
+# --- the relays' processes ---
 
+# procs N: the fewest processes of a relay whose descriptors hold N calls.
+procs()
+{
+	local per=$(((NOFILE - FDS_SPARE) / FDS_PER_CALL))
+
+	[ "$per" -ge 1 ] || per=1
+	echo $((($1 + per - 1) / per))
+}
+
+# share N K J: "CALLS FIRST": process J's calls of N split over K, and the
+# index of its first.
+share()
+{
+	local base=$(($1 / $2)) extra=$(($1 % $2))
+
+	echo "$((base + ($3 < extra))) $(($3 * base + ($3 < extra ? $3 : extra)))"
+}
+
+# chunk K J: "MIN MAX", process J's ports of the relay range split over
+# K, from an even port to an odd one.
+chunk()
+{
+	local size=$(((RELAY_PORT_MAX - RELAY_PORT_MIN + 1) / $1 / 2 * 2))
+	local lo=$((RELAY_PORT_MIN + $2 * size))
+
+	echo "$lo $((lo + size - 1))"
+}
+
+relay_conf()
+{
+	echo "$TMP_DIR/$1-k$2-$3.conf"
+}
+
+# sipfpd_config K J: the configuration of process J of K, checked once.
 sipfpd_config()
 {
-	local conf=$TMP_DIR/sipfpd.conf max=0 n
+	local conf dir lo hi
 
-	for n in $STREAMS $FIXED_STREAMS; do
-		[ "$n" -le "$max" ] || max=$n
-	done
-	mkdir -p "$TMP_DIR/state" "$TMP_DIR/run"
-	: >"$TMP_DIR/users"
-	chmod 600 "$TMP_DIR/users"
+	conf=$(relay_conf sipfpd "$1" "$2")
+	[ ! -e "$conf" ] || return 0
+	dir=$TMP_DIR/sipfpd$2
+	read -r lo hi < <(chunk "$1" "$2")
+	mkdir -p "$dir/state" "$dir/run"
 	# The caller is trusted by address, as a trunk is; the relay has
 	# port pairs for every call on each side's address, no media timeout,
 	# and latches for as long as a trial can take to start.
 	cat >"$conf" <<EOC
 [general]
 user =
-state_dir = $TMP_DIR/state
-run_dir = $TMP_DIR/run
+state_dir = $dir/state
+run_dir = $dir/run
 [sip]
-listen = udp:$PX_L:5060 udp:$PX_R:5060
+listen = udp:$PX_L:$((SIP_PORT + $2)) udp:$PX_R:$((SIP_PORT + $2))
 domain = $DOMAIN
 rate_limit = 0
 [auth]
@@ -225,11 +282,11 @@ trusted = $UAC
 [media]
 anchor = yes
 fastpath = relay
-port_min = $RELAY_PORT_MIN
-port_max = $RELAY_PORT_MAX
+port_min = $lo
+port_max = $hi
 media_timeout = 0
 latch_window = 300
-max_sessions = $((max + 100))
+max_sessions = $((MAX_CALLS + 100))
 [routes]
 * = sip:$UAS:5060
 EOC
@@ -237,67 +294,144 @@ EOC
 		{ cat "$TMP_DIR/sipfpd-n.log" >&2; setup_fail "sipfpd -n"; }
 }
 
+# rtpengine_config K J
 rtpengine_config()
 {
-	local threads="# num-threads: rtpengine's default"
+	local threads="# num-threads: rtpengine's default" conf lo hi
 
+	conf=$(relay_conf rtpengine "$1" "$2")
+	[ ! -e "$conf" ] || return 0
+	read -r lo hi < <(chunk "$1" "$2")
 	[ -z "$RTPE_THREADS" ] || threads="num-threads = $RTPE_THREADS"
 	sed -e "s/@LEFT@/$PX_L/" -e "s/@RIGHT@/$PX_R/" \
-	    -e "s/@NG_PORT@/$NG_PORT/" -e "s/@PORT_MIN@/$RELAY_PORT_MIN/" \
-	    -e "s/@PORT_MAX@/$RELAY_PORT_MAX/" -e "s/@THREADS@/$threads/" \
-	    "$HERE/rtpengine.conf" >"$TMP_DIR/rtpengine.conf" ||
-		setup_fail "rtpengine.conf"
+	    -e "s/@NG_PORT@/$((NG_PORT + $2))/" -e "s/@PORT_MIN@/$lo/" \
+	    -e "s/@PORT_MAX@/$hi/" -e "s/@THREADS@/$threads/" \
+	    "$HERE/rtpengine.conf" >"$conf" || setup_fail "$conf"
 }
 
-# relay_ready NAME LOG: whether it takes calls: sipfpd says so and listens
-# on both sides, rtpengine listens for ng.
+# configs NAME: NAME's configurations for every stream count, before any
+# traffic.
+configs()
+{
+	local n k j
+
+	for n in 1 $STREAMS $FIXED_STREAMS; do
+		k=$(procs "$n")
+		[ "$k" -le "$MAX_PROCS" ] || continue
+		for ((j = 0; j < k; j++)); do
+			"${1}_config" "$k" "$j"
+		done
+	done
+}
+
+# relay_ready NAME J LOG: whether process J takes calls: sipfpd says so
+# and listens on both sides, rtpengine listens for ng.
 relay_ready()
 {
 	if [ "$1" = sipfpd ]; then
-		listening "$px" 5060 2 && grep -q ' started$' "$2"
+		listening "$px" $((SIP_PORT + $2)) 2 && grep -q ' started$' "$3"
 	else
-		listening "$px" "$NG_PORT"
+		listening "$px" $((NG_PORT + $2))
 	fi
 }
 
-# relay_up NAME LOG: ready, or gone: nothing more to wait for.
-relay_up()
+# relays_ready NAME PREFIX: whether every process in RELAY_PIDS is.
+relays_ready()
 {
-	relay_ready "$@" || ! kill -0 "$RELAY_PID" 2>/dev/null
+	local j
+
+	for j in "${!RELAY_PIDS[@]}"; do
+		relay_ready "$1" "$j" "$2-$1$j.log" || return 1
+	done
 }
 
-# relay_start NAME LOG: sipfpd or rtpengine, fresh, in px; sets RELAY_PID.
-# Returns 1, saying why, when it does not come up.
+# relays_up NAME PREFIX: all ready, or one gone: nothing more to wait for.
+relays_up()
+{
+	local pid
+
+	for pid in "${RELAY_PIDS[@]}"; do
+		kill -0 "$pid" 2>/dev/null || return 0
+	done
+	relays_ready "$@"
+}
+
+# relay_exec NAME CONF LOG [PIN...]: becomes the relay, in px.
+relay_exec()
+{
+	local name=$1 conf=$2 log=$3
+
+	shift 3
+	if [ "$name" = sipfpd ]; then
+		exec "$@" ip netns exec "$px" "$SIPFPD" -d -f "$conf" 2>"$log"
+	fi
+	exec "$@" ip netns exec "$px" "$RTPENGINE" --table=-1 \
+		--config-file="$conf" --config-section=rtpengine >"$log" 2>&1
+}
+
+# relay_why NAME PREFIX: says why the first process not ready is not.
+relay_why()
+{
+	local j pid who=$1 why
+
+	for j in "${!RELAY_PIDS[@]}"; do
+		pid=${RELAY_PIDS[$j]}
+		relay_ready "$1" "$j" "$2-$1$j.log" && continue
+		if kill -0 "$pid" 2>/dev/null; then
+			why="did not start in 10 s"
+		else
+			wait "$pid"
+			why="exited at start (status $?)"
+		fi
+		[ "${#RELAY_PIDS[@]}" -eq 1 ] ||
+			who+=" (process $j of ${#RELAY_PIDS[@]})"
+		say "$who $why: $(tail -3 "$2-$1$j.log" | tr '\n' ' ')"
+		return
+	done
+}
+
+# relay_start NAME PREFIX K: sipfpd or rtpengine, fresh, in px, as K
+# processes (logs PREFIX-NAMEJ.log), all on SPLIT_CPU when more than one;
+# sets RELAY_PIDS. Returns 1, saying why, when one does not come up.
 relay_start()
 {
-	local why
+	local j pin=("${PIN_BOX[@]}")
 
-	if [ "$1" = sipfpd ]; then
-		"${PIN_BOX[@]}" ip netns exec "$px" "$SIPFPD" -d \
-			-f "$TMP_DIR/sipfpd.conf" 2>"$2" &
-	else
-		"${PIN_BOX[@]}" ip netns exec "$px" "$RTPENGINE" --table=-1 \
-			--config-file="$TMP_DIR/rtpengine.conf" \
-			--config-section=rtpengine >"$2" 2>&1 &
-	fi
-	RELAY_PID=$!
-	wait_for 10000 relay_up "$1" "$2"
-	relay_ready "$1" "$2" && return 0
-	if kill -0 "$RELAY_PID" 2>/dev/null; then
-		why="did not start in 10 s"
-	else
-		wait "$RELAY_PID"
-		why="exited at start (status $?)"
-	fi
-	say "$1 $why: $(tail -3 "$2" | tr '\n' ' ')"
-	stop "$RELAY_PID" "$px"
+	[ "$3" -eq 1 ] || pin=(taskset -c "$SPLIT_CPU")
+	RELAY_PIDS=()
+	for ((j = 0; j < $3; j++)); do
+		relay_exec "$1" "$(relay_conf "$1" "$3" "$j")" \
+			"$2-$1$j.log" "${pin[@]}" &
+		RELAY_PIDS+=($!)
+	done
+	wait_for 10000 relays_up "$1" "$2"
+	relays_ready "$1" "$2" && return 0
+	relay_why "$1" "$2"
+	relays_stop
 	return 1
 }
 
-# calls_sipfpd N FILE PREFIX: N calls through sipfpd, FILE the streams.
+# relays_stop: SIGTERM to every process in RELAY_PIDS, and SIGKILL for
+# whatever is left in px after 10 s.
+relays_stop()
+{
+	local pid
+
+	for pid in "${RELAY_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	wait_for 10000 ns_empty "$px" || ns_kill "$px" KILL
+	for pid in "${RELAY_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+}
+
+# --- the calls ---
+# calls_sipfpd N FILE PREFIX: N calls through sipfpd's processes in turn,
+# each its share, FILE the streams.
 calls_sipfpd()
 {
-	local rc=0
+	local k=${#RELAY_PIDS[@]} j rc=0
 
 	ip netns exec "$uas" python3 "$HERE/rtpua.py" uas \
 		--listen "$UAS:5060" --media "$UAS:$SINK_PORT" \
@@ -305,25 +439,48 @@ calls_sipfpd()
 	UAS_PID=$!
 	wait_for 5000 listening "$uas" 5060 ||
 		{ say "the callee did not start"; return 1; }
-	ip netns exec "$uac" python3 "$HERE/rtpua.py" uac \
-		--proxy "$PX_L:5060" --local "$UAC" \
-		--callee "sip:$CALLEE@$UAS:5060" --calls "$1" \
-		--port-base "$CALLER_PORT" --out "$2" 2>"$3-uac.log" || rc=1
+	: >"$2"
+	for ((j = 0; j < k && rc == 0; j++)); do
+		calls_share sipfpd "$1" "$k" "$j" "$2" "$3" || rc=1
+	done
 	# the callee has nothing more to do: out of the trial's way
 	stop "$UAS_PID" "$uas"
-	say "  $(tail -1 "$3-uac.log")"
 	return $rc
 }
 
 calls_rtpengine()
 {
-	local rc=0
+	local k=${#RELAY_PIDS[@]} j
 
-	ip netns exec "$px" python3 "$HERE/rtpng.py" \
-		--ng "127.0.0.1:$NG_PORT" setup --calls "$1" --caller "$UAC" \
-		--port-base "$CALLER_PORT" --callee "$UAS:$SINK_PORT" \
-		--out "$2" 2>"$3-ng.log" || rc=1
-	say "  $(tail -1 "$3-ng.log")"
+	: >"$2"
+	for ((j = 0; j < k; j++)); do
+		calls_share rtpengine "$1" "$k" "$j" "$2" "$3" || return 1
+	done
+}
+
+# calls_share NAME N K J FILE PREFIX: process J's share of N calls,
+# callers' ports following the shares before it; appends to FILE.
+calls_share()
+{
+	local n first out=$5.$4 log rc=0
+
+	read -r n first < <(share "$2" "$3" "$4")
+	if [ "$1" = sipfpd ]; then
+		log=$6-uac$4.log
+		ip netns exec "$uac" python3 "$HERE/rtpua.py" uac \
+			--proxy "$PX_L:$((SIP_PORT + $4))" --local "$UAC" \
+			--callee "sip:$CALLEE@$UAS:5060" --calls "$n" \
+			--port-base $((CALLER_PORT + 2 * first)) --out "$out" \
+			2>"$log" || rc=1
+	else
+		log=$6-ng$4.log
+		ip netns exec "$px" python3 "$HERE/rtpng.py" \
+			--ng "127.0.0.1:$((NG_PORT + $4))" setup --calls "$n" \
+			--caller "$UAC" --port-base $((CALLER_PORT + 2 * first)) \
+			--callee "$UAS:$SINK_PORT" --out "$out" 2>"$log" || rc=1
+	fi
+	cat "$out" >>"$5" 2>/dev/null
+	say "  $(tail -1 "$log")"
 	return $rc
 }
 
@@ -331,13 +488,14 @@ calls_rtpengine()
 
 TRIAL_N=0
 
-# trial PREFIX N FILE RATE [PID]: rtpblast sends N streams (FILE) at RATE
-# (0: flat out) while the sink counts; PID's CPU over the window too.
-# Sets T_PPS, T_CPU_US (PID's, -1 for none), T_WIN_PK and T_WIN_US (the
-# window's packets and length), T_SENT, T_TOTAL, and T_LINE for progress.
+# trial PREFIX N FILE RATE [PID...]: rtpblast sends N streams (FILE) at
+# RATE (0: flat out) while the sink counts; the PIDs' CPU over the window
+# too. Sets T_PPS, T_CPU_US (the PIDs' sum, -1 for none), T_WIN_PK and
+# T_WIN_US (the window's packets and length), T_SENT, T_TOTAL, and T_LINE
+# for progress.
 trial()
 {
-	local p=$1 n=$2 gen sink secs watch=()
+	local p=$1 n=$2 gen sink secs pid watch=()
 
 	secs=$(div $((WARMUP_MS + WINDOW_S * 1000 + TAIL_MS)) 1000 3)
 	read -r -a T_DROPS0 <<<"$(udp_drops "$px") $(udp_drops "$uas")"
@@ -345,7 +503,9 @@ trial()
 		-f "$3" -r "$4" -t "$secs" -d "$SEND_DELAY_MS" -S "$SSRC" \
 		>"$p-send.out" 2>"$p-send.err" &
 	gen=$!
-	[ -z "${5:-}" ] || watch=(-p "$5")
+	for pid in "${@:5}"; do
+		watch+=(-p "$pid")
+	done
 	watch+=(-p "$gen")
 	"${PIN_BOX[@]}" ip netns exec "$uas" "$BLAST" sink \
 		-l "$UAS:$SINK_PORT" -n "$n" -S "$SSRC" -w "$WARMUP_MS" \
@@ -355,13 +515,27 @@ trial()
 	wait "$gen"
 	wait "$sink"
 	read -r -a T_DROPS1 <<<"$(udp_drops "$px") $(udp_drops "$uas")"
-	trial_read "$p" "$n" "${5:-}"
+	trial_read "$p" "$n" $(($# - 4))
 }
 
-# trial_read PREFIX N [PID]: the figures of the trial just run.
+# cpu_sum FILE K: the sum of the sink's cpu_us_0 to cpu_us_K-1; -1 when
+# one is missing or -1 (gone before the window ended).
+cpu_sum()
+{
+	awk -F= -v k="$2" '$1 ~ /^cpu_us_[0-9]+$/ && substr($1, 8) + 0 < k {
+		if ($2 < 0)
+			bad = 1
+		s += $2
+		n++
+	}
+	END { print (bad || n < k) ? -1 : s }' "$1"
+}
+
+# trial_read PREFIX N K: the figures of the trial just run, K processes
+# watched besides the sender.
 trial_read()
 {
-	local p=$1 pk us sent el seen k=0
+	local p=$1 pk us sent el seen k=$3 procs=''
 
 	pk=$(kv "$p-sink.out" window_packets)
 	us=$(kv "$p-sink.out" window_us)
@@ -379,15 +553,14 @@ trial_read()
 	T_PPS=$((pk * 1000000 / (us > 0 ? us : 1)))
 	T_WIN_PK=$pk T_WIN_US=$us
 	T_CPU_US=-1
-	if [ -n "${3:-}" ]; then
-		T_CPU_US=$(kv "$p-sink.out" cpu_us_0)
-		k=1
-	fi
+	[ "$k" -eq 0 ] || T_CPU_US=$(cpu_sum "$p-sink.out" "$k")
+	[ "$k" -le 1 ] || procs=" ($k processes)"
 	T_LINE="$T_PPS pps forwarded of"
 	T_LINE+=" $((sent * 1000000 / (el > 0 ? el : 1))) sent (the run's"
 	T_LINE+=" mean); streams seen $seen/$2; cpu %:"
-	[ -z "${3:-}" ] || T_LINE+=" relay $(cpu_pct "$T_CPU_US" "$us"),"
-	T_LINE+=" sender $(cpu_pct "$(kv "$p-sink.out" cpu_us_$k)" "$us"),"
+	[ "$k" -eq 0 ] ||
+		T_LINE+=" relay $(cpu_pct "$T_CPU_US" "$us")$procs,"
+	T_LINE+=" sender $(cpu_pct "$(kv "$p-sink.out" cpu_us_"$k")" "$us"),"
 	T_LINE+=" sink $(cpu_pct "$(kv "$p-sink.out" cpu_us_sink)" "$us")"
 	[ "$(kv "$p-sink.out" window_done)" = 1 ] ||
 		T_LINE+=" (packets stopped before the window ended)"
@@ -417,8 +590,8 @@ run_kfwd()
 	say "$(label kfwd "$1" "$2"): $T_LINE"
 }
 
-# flow_sums LOG: "flows packets drop_source drop_no_peer drop_send" over
-# sipfpd's logged flows of the caller's RTP.
+# flow_sums LOG...: "flows packets drop_source drop_no_peer drop_send"
+# over sipfpd's logged flows of the caller's RTP.
 flow_sums()
 {
 	awk '/ media: flow / && / from=caller / && / kind=rtp / {
@@ -429,7 +602,7 @@ flow_sums()
 		n++
 	}
 	END { printf "%d %d %d %d %d\n", n, v["packets"], v["drop_source"],
-		v["drop_no_peer"], v["drop_send"] }' "$1"
+		v["drop_no_peer"], v["drop_send"] }' "$@"
 }
 
 # agree SENT RELAYED SINK: whether what the relay says it forwarded is
@@ -455,18 +628,18 @@ run_sipfpd()
 	TRIAL_N=$((TRIAL_N + 1))
 	p=$TMP_DIR/t$TRIAL_N-sipfpd-n$n
 	f=$p.streams
-	relay_start sipfpd "$p-sipfpd.log" || return 1
+	relay_start sipfpd "$p" "$(procs "$n")" || return 1
 	if ! calls_sipfpd "$n" "$f" "$p"; then
 		say "  sipfpd: not every call was set up; no figure for n=$n"
-		stop "$RELAY_PID" "$px"
+		relays_stop
 		return 1
 	fi
-	trial "$p" "$n" "$f" "$2" "$RELAY_PID" || ok=1
+	trial "$p" "$n" "$f" "$2" "${RELAY_PIDS[@]}" || ok=1
 	# SIGTERM ends every call with reason=shutdown, logging its flows
-	stop "$RELAY_PID" "$px"
+	relays_stop
 	[ "$ok" -eq 0 ] || return 1
 	say "$(label sipfpd "$n" "$2"): $T_LINE"
-	read -r flows pk dsrc dnop dsend < <(flow_sums "$p-sipfpd.log")
+	read -r flows pk dsrc dnop dsend < <(flow_sums "$p"-sipfpd*.log)
 	say "  sent $T_SENT, sipfpd forwarded $pk on $flows flows (dropped:" \
 		"source $dsrc, no peer $dnop, send $dsend), sink got" \
 		"$T_TOTAL; $(drops_line)"
@@ -477,6 +650,23 @@ run_sipfpd()
 		say "  sipfpd logged $flows caller RTP flows for $n calls"
 }
 
+# rtpengine_delete N PREFIX: deletes each process's share of N calls;
+# the RTP packets they counted, summed ("" if one did not say).
+rtpengine_delete()
+{
+	local k=${#RELAY_PIDS[@]} j c pk sum=0
+
+	for ((j = 0; j < k; j++)); do
+		read -r c _ < <(share "$1" "$k" "$j")
+		pk=$(ip netns exec "$px" python3 "$HERE/rtpng.py" \
+			--ng "127.0.0.1:$((NG_PORT + j))" delete --calls "$c" \
+			2>>"$2-ng$j.log" | sed -n 's/^rtp_packets=//p')
+		[ -n "$pk" ] || return 0
+		sum=$((sum + pk))
+	done
+	echo "$sum"
+}
+
 run_rtpengine()
 {
 	local n=$1 p f pk ok=0
@@ -484,24 +674,22 @@ run_rtpengine()
 	TRIAL_N=$((TRIAL_N + 1))
 	p=$TMP_DIR/t$TRIAL_N-rtpengine-n$n
 	f=$p.streams
-	relay_start rtpengine "$p-rtpengine.log" || return 1
+	relay_start rtpengine "$p" "$(procs "$n")" || return 1
 	if ! calls_rtpengine "$n" "$f" "$p"; then
 		say "  rtpengine: not every call was set up; no figure for n=$n"
-		stop "$RELAY_PID" "$px"
+		relays_stop
 		return 1
 	fi
-	trial "$p" "$n" "$f" "$2" "$RELAY_PID" || ok=1
-	pk=$(ip netns exec "$px" python3 "$HERE/rtpng.py" \
-		--ng "127.0.0.1:$NG_PORT" delete --calls "$n" \
-		2>>"$p-ng.log" | sed -n 's/^rtp_packets=//p')
-	stop "$RELAY_PID" "$px"
+	trial "$p" "$n" "$f" "$2" "${RELAY_PIDS[@]}" || ok=1
+	pk=$(rtpengine_delete "$n" "$p")
+	relays_stop
 	[ "$ok" -eq 0 ] || return 1
 	say "$(label rtpengine "$n" "$2"): $T_LINE"
 	say "  sent $T_SENT, rtpengine counted ${pk:-?} RTP packets, sink" \
 		"got $T_TOTAL; $(drops_line)"
 	# its guard against floods: a socket found with over 50 packets
 	# queued 5 times is never read again, for the rest of the call
-	! grep -q 'UDP receive queue exceeded' "$p-rtpengine.log" ||
+	! grep -q 'UDP receive queue exceeded' "$p"-rtpengine*.log ||
 		say "  rtpengine's flood guard stopped reading some of its" \
 			"sockets (its log: \"UDP receive queue exceeded\")"
 }
@@ -580,7 +768,7 @@ streams_run()
 	for n in $STREAMS; do
 		pps=()
 		relays=1
-		[ "$PATHS" = kfwd ] || fits "$n" || relays=0
+		relays_fit "$n" || relays=0
 		for path in $PATHS; do
 			[ "$path" = kfwd ] || [ "$relays" = 1 ] || continue
 			run "$path" "$n" 0 || continue
@@ -621,7 +809,7 @@ fixed_run()
 {
 	local path k
 
-	[ "$FIXED_STREAMS" -gt 0 ] && fits "$FIXED_STREAMS" || return 0
+	[ "$FIXED_STREAMS" -gt 0 ] && relays_fit "$FIXED_STREAMS" || return 0
 	say "fixed load: $FIXED_PPS pps over $FIXED_STREAMS streams"
 	echo "fixed_offered_pps=$FIXED_PPS"
 	echo "fixed_streams=$FIXED_STREAMS"
@@ -640,16 +828,16 @@ fixed_run()
 # without it, saying why.
 rtpengine_check()
 {
-	local log=$TMP_DIR/rtpengine-probe.log p
+	local p
 
 	uses rtpengine || return 0
 	if ! command -v "$RTPENGINE" >/dev/null; then
 		say "rtpengine: not installed (make deps: rtpengine-daemon);" \
 			"its figures are left out"
 	else
-		rtpengine_config
-		if relay_start rtpengine "$log"; then
-			stop "$RELAY_PID" "$px"
+		configs rtpengine
+		if relay_start rtpengine "$TMP_DIR/probe" 1; then
+			relays_stop
 			return 0
 		fi
 		say "rtpengine: cannot run here; its figures are left out"
@@ -660,7 +848,7 @@ rtpengine_check()
 
 # A relay holds two port pairs a call, each two sockets: 10 000 calls
 # take 40 000 descriptors, past many a default limit. Raising the hard
-# limit needs CAP_SYS_RESOURCE.
+# limit needs CAP_SYS_RESOURCE; the relays inherit the soft one.
 raise_nofile()
 {
 	ulimit -Hn 1048576 2>/dev/null
@@ -668,14 +856,34 @@ raise_nofile()
 	NOFILE=$(ulimit -n)
 }
 
-# fits N: whether a relay can hold N calls under the descriptor limit.
-fits()
+relays_used()
 {
-	[ $((4 * $1 + 256)) -le "$NOFILE" ] && return 0
-	say "n=$1: a relay needs $((4 * $1 + 256)) descriptors and the" \
-		"limit is $NOFILE (raising it needs CAP_SYS_RESOURCE): the" \
-		"relays' figures for n=$1 are left out"
-	return 1
+	uses sipfpd || uses rtpengine
+}
+
+# relays_fit N: whether the relays can carry N calls, in at most
+# MAX_PROCS processes each. When one process cannot, says on stdout how
+# many each relay runs as, and why.
+relays_fit()
+{
+	local k path need=$(($1 * FDS_PER_CALL + FDS_SPARE))
+
+	k=$(procs "$1")
+	relays_used && [ "$k" -gt 1 ] || return 0
+	if [ "$k" -gt "$MAX_PROCS" ]; then
+		say "n=$1: a relay needs $need descriptors, $k processes" \
+			"under the limit of $NOFILE, past the $MAX_PROCS the" \
+			"sink watches: the relays' figures for n=$1 are left out"
+		return 1
+	fi
+	for path in $PATHS; do
+		[ "$path" = kfwd ] || echo "$(key_of "$path")_procs_n$1=$k"
+	done
+	echo "# n=$1: a relay needs $need descriptors ($FDS_PER_CALL a" \
+		"call), past the hard RLIMIT_NOFILE of $NOFILE (raising it" \
+		"needs CAP_SYS_RESOURCE): each relay runs as $k processes of" \
+		"$(share "$1" "$k" 0 | cut -d' ' -f1) calls at most, all on" \
+		"CPU $SPLIT_CPU; their pps and cpu_pct are the sums"
 }
 
 main()
@@ -683,7 +891,7 @@ main()
 	local p
 
 	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
-	for p in ip ss awk python3 sysctl ${PIN_BOX[0]:-}; do
+	for p in ip ss awk python3 sysctl taskset; do
 		command -v "$p" >/dev/null || skip "no $p (make deps)"
 	done
 	[ -x "$BLAST" ] || skip "no $BLAST (make)"
@@ -695,7 +903,13 @@ main()
 	trap cleanup EXIT
 	TMP_DIR=$(mktemp -d /tmp/sipfp-bench-rtp.XXXXXX) || setup_fail mktemp
 	raise_nofile
-	! uses sipfpd || sipfpd_config
+	MAX_CALLS=0
+	for p in $STREAMS $FIXED_STREAMS; do
+		[ "$p" -le "$MAX_CALLS" ] || MAX_CALLS=$p
+	done
+	: >"$TMP_DIR/users"
+	chmod 600 "$TMP_DIR/users"
+	! uses sipfpd || configs sipfpd
 	setup_topology
 	rtpengine_check
 

@@ -139,10 +139,13 @@ main()
 	mounts || echo "# stage2: mounts failed"
 	exec {results_fd}>/dev/ttyS1 || results_fd=
 	read -r -a tests <<<"$VM_TESTS"
+	# The BIOS leaves its last line open.
+	echo
 	echo "TAP version 13"
 	echo "1..$((${#VM_FIRST[@]} + ${#tests[@]} + ${#VM_LAST[@]}))"
 	echo "# $(uname -r), $(nproc) CPUs, up $(cut -d' ' -f1 /proc/uptime)s," \
 	     "tests: ${tests[*]}"
+	kmsg_mark "start"
 	step_modprobe
 	point $? "${VM_FIRST[0]}"
 	step_insmod
@@ -159,8 +162,8 @@ main()
 	if [ "$guest_failed" -eq 0 ] && [ "$guest_n" -gt 0 ]; then
 		report success
 	else
-		echo "# $guest_failed failed; the kernel log's tail:"
-		kmsg_text | tail -n 60 | sed 's/^/# /'
+		echo "# $guest_failed failed; the kernel log since the start:"
+		kmsg_since "start" | tail -n 200 | sed 's/^/# /'
 	fi
 	# Closing waits until the UART has sent everything.
 	[ -n "$results_fd" ] && exec {results_fd}>&-
