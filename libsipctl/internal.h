@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Inside libsipctl: the handle, the backend table the façade routes
+ * through, and the netlink message layer (msg.c), which touches no
+ * socket so the unit tests and the fuzzer can drive it with bytes.
+ * Internal names start with sctl_; libsipctl.map keeps them out of the
+ * shared object.
+ */
+#ifndef SIPCTL_INTERNAL_H
+#define SIPCTL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/netlink.h>
+
+#include "sipctl.h"
+
+#define SCTL_ERR_MAX 256
+/* a request: one flow is ~300 bytes; a batch packs many into one send */
+#define SCTL_REQ_SIZE 4096
+#define SCTL_BATCH_SIZE 32768
+/* as large as any message the kernel builds for a dump (32 KiB) */
+#define SCTL_RX_SIZE 65536
+
+struct mnl_socket;
+
+/* One backend: the kernel's genetlink today, sipfpd's socket later. */
+struct sctl_ops {
+	const char *name;
+	int (*flow_add)(struct sipctl *h, const struct sipctl_flow *f);
+	int (*flow_add_batch)(struct sipctl *h, const struct sipctl_flow *f,
+			      size_t n, int *errs);
+	int (*flow_set)(struct sipctl *h, const struct sipctl_flow *f);
+	int (*flow_del)(struct sipctl *h, const struct sipctl_flow *f);
+	int (*flow_get)(struct sipctl *h, const union sipctl_addr *local,
+			struct sipctl_flow *f);
+	int (*flow_dump)(struct sipctl *h, sipctl_flow_cb cb, void *arg);
+	int (*flush)(struct sipctl *h, uint64_t cookie, uint64_t mask);
+	int (*stats_get)(struct sipctl *h, struct sipctl_stats *st);
+	int (*event_fd)(struct sipctl *h);
+	int (*event_read)(struct sipctl *h, sipctl_event_cb cb, void *arg);
+	void (*close)(struct sipctl *h);
+};
+
+struct sctl_kernel {
+	struct mnl_socket *nl; /* requests */
+	struct mnl_socket *ev; /* the events group; NULL until asked */
+	uint16_t family;
+	uint32_t group; /* the events group's id, 0: the family has none */
+	uint32_t portid;
+	uint32_t seq;
+	bool busy; /* inside a dump's callback */
+	uint8_t *req; /* SCTL_BATCH_SIZE */
+	uint8_t *rx; /* SCTL_RX_SIZE */
+};
+
+struct sipctl {
+	const struct sctl_ops *ops;
+	char err[SCTL_ERR_MAX]; /* the backend's words for the last failure */
+	char strerr[SCTL_ERR_MAX]; /* sipctl_strerror()'s buffer */
+	struct sctl_kernel k;
+};
+
+extern const struct sctl_ops sctl_kernel_ops;
+
+/* --- msg.c: building requests --- */
+
+/*
+ * A generic netlink request for @family's @cmd at the start of @buf.
+ * Return: the header, or NULL when @size cannot hold it.
+ */
+struct nlmsghdr *sctl_msg_start(void *buf, size_t size, uint16_t family,
+				uint8_t cmd, uint16_t flags, uint32_t seq);
+
+/*
+ * SIPFP_A_FLOW with the fields @f->has names among @allow; @need must
+ * all be named.  0, -EINVAL (a field missing or out of range, said in
+ * @err), or -EMSGSIZE past @size (the whole buffer's).
+ */
+int sctl_put_flow(struct nlmsghdr *nlh, size_t size,
+		  const struct sipctl_flow *f, uint32_t allow, uint32_t need,
+		  char *err, size_t errsize);
+/* SIPFP_A_COOKIE and _MASK, unless @mask is 0: 0 or -EMSGSIZE. */
+int sctl_put_flush(struct nlmsghdr *nlh, size_t size, uint64_t cookie,
+		   uint64_t mask);
+/* CTRL_CMD_GETFAMILY for "sipfp": 0 or -EMSGSIZE. */
+int sctl_put_family(struct nlmsghdr *nlh, size_t size);
+
+/* --- msg.c: parsing replies and events --- */
+
+/* 0, or -EPROTO for a reply that is not a well-formed flow. */
+int sctl_parse_flow(const struct nlmsghdr *nlh, struct sipctl_flow *f);
+int sctl_parse_stats(const struct nlmsghdr *nlh, struct sipctl_stats *st);
+int sctl_parse_event(const struct nlmsghdr *nlh, struct sipctl_event *ev);
+/* The family's id and its events group (0 when it has none). */
+int sctl_parse_family(const struct nlmsghdr *nlh, uint16_t *id,
+		      uint32_t *group);
+
+/*
+ * The replies to one request, or to a batch of @n requests numbered
+ * @seq, @seq + 1 ...: fed datagram by datagram until @done.  @cb gets
+ * each reply that is not an ack or an error; @errs (if not NULL) each
+ * request's result.
+ */
+struct sctl_rx {
+	uint32_t seq, n, portid;
+	const struct nlmsghdr *req; /* the first request, to name attributes */
+	size_t req_len; /* of the whole batch */
+	int (*cb)(const struct nlmsghdr *nlh, void *arg);
+	void *arg;
+	int *errs;
+	/* results */
+	uint32_t acked; /* requests answered by an ack, an error or DONE */
+	bool done, intr;
+	int err; /* the first request's error that came */
+	int cb_ret; /* the first nonzero return of @cb */
+	char *msg; /* the kernel's words for the last error, "" none */
+	size_t msg_size;
+};
+
+/* 0, or -EPROTO when @buf is not a sequence of netlink messages. */
+int sctl_rx_feed(struct sctl_rx *rx, const void *buf, size_t len);
+
+/*
+ * The dotted name of the attribute at @offset of request @req (from the
+ * message's start), e.g. "flow.local.port": 0, or -ENOENT.
+ */
+int sctl_attr_name(const struct nlmsghdr *req, size_t req_len,
+		   uint32_t offset, char *buf, size_t size);
+
+#endif
