@@ -181,6 +181,17 @@ static int grow(struct media_session *s, unsigned int n)
 
 /* --- flows --- */
 
+/* What carried a flow's last packet: with kmod, the relay takes the rest. */
+static const char *path_name(uint8_t path)
+{
+	static const char *const names[] = {
+		[FP_PATH_NONE] = "none", [FP_PATH_RELAY] = "relay",
+		[FP_PATH_KMOD] = "kmod", [FP_PATH_XDP] = "xdp",
+	};
+
+	return path < sizeof(names) / sizeof(names[0]) ? names[path] : "?";
+}
+
 static void flow_log(struct media_session *s, unsigned int i, int from,
 		     bool rtcp, struct fp_flow *f)
 {
@@ -193,7 +204,7 @@ static void flow_log(struct media_session *s, unsigned int i, int from,
 		 "packets=%llu bytes=%llu lost=%lld jitter_ms=%u.%03u "
 		 "drop_source=%llu drop_no_peer=%llu drop_send=%llu",
 		 s->call_id, i, media_side_name(from), rtcp ? "rtcp" : "rtp",
-		 f->be->name, (unsigned long long)c.packets,
+		 path_name(c.path), (unsigned long long)c.packets,
 		 (unsigned long long)c.bytes, (long long)c.lost,
 		 c.jitter / khz, (c.jitter % khz) * 1000 / khz,
 		 (unsigned long long)c.drops[FP_DROP_SOURCE],

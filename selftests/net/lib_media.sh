@@ -18,6 +18,8 @@ PCAPS=/usr/share/sip-tester
 PORT_MIN=40000
 PORT_MAX=40099
 QUARANTINE=1
+# the fast path the tests run on: relay here, kmod in the VM (selftests/vm)
+FASTPATH=${FASTPATH:-relay}
 
 BOX_A=192.0.2.1 # sipfpd, alice's side
 ALICE=192.0.2.2
@@ -228,7 +230,7 @@ media_conf()
 		min_expires = 2
 		[media]
 		anchor = yes
-		fastpath = relay
+		fastpath = $FASTPATH
 		port_min = $PORT_MIN
 		port_max = $PORT_MAX
 		port_quarantine = $QUARANTINE
@@ -278,6 +280,9 @@ media_start()
 	start_sipfpd "$proxy" "$CONF" "$LOG"
 	wait_for 3000 listening "$proxy" -u 5060 ||
 		setup_fail "sipfpd not listening on udp 5060"
+	# a test on the wrong path would prove nothing about the right one
+	grep -q "fast path: $FASTPATH\$" "$LOG" ||
+		setup_fail "sipfpd is not on fast path $FASTPATH: $(grep -m1 'fast path' "$LOG")"
 }
 
 declare -A PHONE_NS PHONE_IP PHONE_PID
@@ -504,6 +509,28 @@ want_flow()
 		fi
 	done
 	return "$ok"
+}
+
+# want_path FROM KIND: every flow line of that direction that carried a
+# packet says the fast path under test carried it.
+want_path()
+{
+	local bad
+
+	bad=$(awk -v cid="$CID" -v from="$1" -v kind="$2" -v want="$FASTPATH" '
+		/ media: flow / {
+			delete f
+			for (i = 1; i <= NF; i++)
+				if ((j = index($i, "=")) > 0)
+					f[substr($i, 1, j - 1)] = substr($i, j + 1)
+			if (f["call"] == cid && f["from"] == from &&
+			    f["kind"] == kind && f["packets"] > 0 &&
+			    f["path"] != want)
+				print f["path"]
+		}' "$LOG")
+	[ -z "$bad" ] && return 0
+	echo "# flow from=$1 kind=$2: path=$bad, want $FASTPATH"
+	return 1
 }
 
 # media_line TEXT: sipfpd logged a "media: ..." line containing TEXT.

@@ -265,7 +265,9 @@ counted()
 			drop_no_peer=0 drop_send=0 &&
 		want_flow callee rtp packets="$nb" drop_source=0 \
 			drop_no_peer=0 drop_send=0 &&
-		want_flow caller rtcp packets=0 && want_flow callee rtcp packets=0
+		want_flow caller rtcp packets=0 &&
+		want_flow callee rtcp packets=0 &&
+		want_path caller rtp && want_path callee rtp
 }
 
 ports_freed()
