@@ -18,8 +18,10 @@
  *
  * Every command that changes state needs CAP_NET_ADMIN in the user
  * namespace that owns the network namespace, and so does joining the
- * "events" multicast group. Unknown attributes, unknown flags and values
- * out of range are refused with -EINVAL and an extack message.
+ * "events" multicast group. Unknown attributes and unknown flags are
+ * refused with -EINVAL, integers out of range and addresses of the wrong
+ * length with -ERANGE (the kernel's attribute policies), each with an
+ * extack message and the offset of the attribute at fault.
  *
  * SIPFP_CMD_FLOW_NEW: create a flow; -EEXIST if LOCAL is taken, -ENOSPC
  * past the module's max_flows.
