@@ -14,6 +14,7 @@
 
 static const struct fp_backend *backend;
 static fp_event_fn event_cb;
+static bool leaving;
 
 static const char *const fp_cfg_names[] = {
 	[CFG_FP_AUTO] = "auto",
@@ -27,6 +28,7 @@ static const char *const fp_cfg_names[] = {
  * relay when they exist; the first whose init() succeeds is used.
  */
 static const struct fp_backend *const fp_auto_order[] = {
+	&fp_kmod,
 	&fp_relay,
 };
 
@@ -69,9 +71,8 @@ int fp_init(const struct config *cfg, fp_event_fn cb)
 		ret = start(&fp_relay, cfg);
 		break;
 	case CFG_FP_KMOD:
-		log_warnx("fastpath = kmod: this sipfpd has no kernel module "
-			  "backend (sipfp.ko support is not built in)");
-		return -EOPNOTSUPP;
+		ret = start(&fp_kmod, cfg);
+		break;
 	case CFG_FP_XDP:
 		log_warnx("fastpath = xdp: this sipfpd has no XDP backend "
 			  "(sipfp_xdp.bpf.o support is not built in)");
@@ -93,6 +94,7 @@ void fp_exit(void)
 		backend->exit();
 	backend = NULL;
 	event_cb = NULL;
+	leaving = false;
 }
 
 const char *fp_name(void)
@@ -102,8 +104,10 @@ const char *fp_name(void)
 
 void fp_event(struct fp_flow *f, enum fp_event ev, const union tp_addr *addr)
 {
-	if (event_cb)
-		event_cb(f, ev, addr, f->user);
+	fp_event_fn cb = f->cb ? f->cb : event_cb;
+
+	if (cb)
+		cb(f, ev, addr, f->user);
 }
 
 static bool spec_ok(const struct fp_flow_spec *spec)
@@ -162,7 +166,9 @@ void fp_flow_del(struct fp_flow *f)
 	if (!f)
 		return;
 	/* after fp_exit() the backend has let go of it (@be NULL) */
-	if (f->be)
+	if (f->be && leaving && f->be->detach)
+		f->be->detach(f);
+	else if (f->be)
 		f->be->del(f);
 	free(f);
 }
@@ -172,4 +178,69 @@ int fp_flow_counters(struct fp_flow *f, struct fp_counters *c)
 	if (!f->be)
 		return -ENODEV;
 	return f->be->counters(f, c);
+}
+
+/* FNV-1a, 64 bits, folded to 40: the low bits alone mix poorly. */
+uint64_t fp_cookie_call(const char *call_id)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *call_id; call_id++)
+		h = (h ^ (uint8_t)*call_id) * 0x100000001b3ULL;
+	h = (h ^ (h >> 40)) & ((1ULL << 40) - 1);
+	return FP_COOKIE_MAGIC << 48 | h << 8;
+}
+
+/* Low byte: stream (6 bits, modulo 64), side, RTCP. */
+uint64_t fp_cookie(const char *call_id, unsigned int stream, int side,
+		   bool rtcp)
+{
+	return fp_cookie_call(call_id) | (stream & 0x3f) << 2 |
+	       (side ? 2 : 0) | rtcp;
+}
+
+void fp_leave(void)
+{
+	leaving = true;
+}
+
+int fp_orphans(fp_orphan_fn fn, void *arg)
+{
+	if (!backend)
+		return -ENODEV;
+	return backend->orphans ? backend->orphans(fn, arg) : -EOPNOTSUPP;
+}
+
+struct fp_flow *fp_flow_adopt(const struct fp_flow_spec *spec, fp_event_fn cb,
+			      void *user)
+{
+	struct fp_flow *f;
+	int ret;
+
+	if (!backend || !backend->adopt || !spec_ok(spec)) {
+		errno = !backend ? ENODEV : !backend->adopt ? EOPNOTSUPP :
+							       EINVAL;
+		return NULL;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->spec = *spec;
+	f->user = user;
+	f->cb = cb;
+	f->be = backend;
+	ret = backend->adopt(f);
+	if (ret) {
+		free(f);
+		errno = -ret;
+		return NULL;
+	}
+	return f;
+}
+
+int fp_orphan_del(const struct fp_flow_spec *spec)
+{
+	if (!backend)
+		return -ENODEV;
+	return backend->orphan_del ? backend->orphan_del(spec) : -EOPNOTSUPP;
 }

@@ -97,11 +97,18 @@ enum fp_event {
 struct fp_flow;
 typedef void (*fp_event_fn)(struct fp_flow *f, enum fp_event ev,
 			    const union tp_addr *addr, void *user);
+/*
+ * A flow an earlier sipfpd left behind: @spec as far as the path knows
+ * it (its descriptors -1), @c its counters.  Nonzero stops the walk.
+ */
+typedef int (*fp_orphan_fn)(const struct fp_flow_spec *spec,
+			    const struct fp_counters *c, void *arg);
 
 /* A flow as the session layer holds it; the backend owns @priv. */
 struct fp_flow {
 	struct fp_flow_spec spec;
 	void *user; /* the session layer's */
+	fp_event_fn cb; /* its events; NULL: fp_init()'s */
 	const struct fp_backend *be;
 	void *priv;
 };
@@ -118,10 +125,17 @@ struct fp_backend {
 	int (*update)(struct fp_flow *f, const struct fp_flow_spec *old);
 	void (*del)(struct fp_flow *f);
 	int (*counters)(struct fp_flow *f, struct fp_counters *c);
+	/* optional: a path that outlives the daemon (see fp_leave()) */
+	void (*detach)(struct fp_flow *f);
+	int (*orphans)(fp_orphan_fn fn, void *arg);
+	int (*adopt)(struct fp_flow *f);
+	int (*orphan_del)(const struct fp_flow_spec *spec);
 };
 
 /* The userspace relay (relay.c). */
 extern const struct fp_backend fp_relay;
+/* sipfp.ko, with the relay beneath it (fastpath_kmod.c). */
+extern const struct fp_backend fp_kmod;
 
 /* Called by a backend for each event of one of its flows. */
 void fp_event(struct fp_flow *f, enum fp_event ev, const union tp_addr *addr);
@@ -154,5 +168,47 @@ int fp_flow_update(struct fp_flow *f, const struct fp_flow_spec *spec);
 /* Stops forwarding and frees @f; NULL is ignored. */
 void fp_flow_del(struct fp_flow *f);
 int fp_flow_counters(struct fp_flow *f, struct fp_counters *c);
+
+/*
+ * Restart without a gap in the media.  A flow's cookie names its call
+ * (a 40-bit hash of the Call-ID under a 16-bit magic), the stream, the
+ * side its packets come from and RTP or RTCP, so a daemon that finds a
+ * kernel flow after a restart knows whose it is.
+ */
+#define FP_COOKIE_MAGIC 0x5f9dULL
+#define FP_COOKIE_MAGIC_MASK 0xffff000000000000ULL
+/* the bits that name the call */
+#define FP_COOKIE_CALL_MASK 0xffffffffffffff00ULL
+uint64_t fp_cookie(const char *call_id, unsigned int stream, int side,
+		   bool rtcp);
+/* The bits of @call_id's cookies that name the call (the rest 0). */
+uint64_t fp_cookie_call(const char *call_id);
+
+/*
+ * At shutdown, before the sessions end: from now on fp_flow_del() lets
+ * go of a flow but leaves a kernel path's copy forwarding (a restarted
+ * daemon adopts it; its timeout removes it if none comes).
+ */
+void fp_leave(void);
+
+/*
+ * fp_orphans() - the flows an earlier sipfpd left behind, one call each
+ * Return: 0, -EOPNOTSUPP when the path keeps none (the relay), -errno.
+ */
+int fp_orphans(fp_orphan_fn fn, void *arg);
+
+/*
+ * fp_flow_adopt() - take over an orphan
+ * @spec: as fp_orphans() gave it, with the descriptors of its ports
+ * @cb: its events go here rather than to fp_init()'s callback
+ * @user: handed back with each
+ *
+ * Its counters and latching go on from where they were.
+ * Return: the flow, or NULL with errno set.
+ */
+struct fp_flow *fp_flow_adopt(const struct fp_flow_spec *spec, fp_event_fn cb,
+			      void *user);
+/* Removes an orphan that will not be adopted: 0 or -errno. */
+int fp_orphan_del(const struct fp_flow_spec *spec);
 
 #endif

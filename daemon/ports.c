@@ -83,6 +83,17 @@ static uint16_t ring_peek(const struct ring *r)
 	return r->v[r->head];
 }
 
+/* O(n): only ports_reserve() at start-up takes from the middle. */
+static void ring_remove(struct ring *r, uint16_t v)
+{
+	for (uint32_t k = r->n; k; k--) {
+		uint16_t x = ring_pop(r);
+
+		if (x != v)
+			ring_push(r, x);
+	}
+}
+
 static bool same_addr(const union tp_addr *a, const union tp_addr *b)
 {
 	if (a->sa.sa_family != b->sa.sa_family)
@@ -311,6 +322,35 @@ int ports_get(const union tp_addr *local, struct port_pair *out)
 	}
 	pl->st.exhausted++;
 	return -EADDRINUSE;
+}
+
+int ports_reserve(const union tp_addr *local, uint16_t port,
+		  struct port_pair *out)
+{
+	uint32_t i = (uint32_t)(port - P.port_min) / 2;
+	struct pool *pl;
+	int ret;
+
+	out->port = 0;
+	out->fd_rtp = out->fd_rtcp = -1;
+	if (port < P.port_min || i >= P.npairs)
+		return -ERANGE;
+	ret = pool_get(local, &pl);
+	if (ret)
+		return ret;
+	if (pl->slot[i].state != SLOT_FREE)
+		return -EBUSY;
+	ret = bind_pair(pl, i);
+	if (ret)
+		return ret;
+	ring_remove(&pl->freeq, i);
+	pl->slot[i].state = SLOT_USED;
+	pl->used++;
+	pl->st.allocs++;
+	out->port = P.port_min + 2 * i;
+	out->fd_rtp = pl->slot[i].fd[0];
+	out->fd_rtcp = pl->slot[i].fd[1];
+	return 0;
 }
 
 int ports_put(const union tp_addr *local, struct port_pair *pp)

@@ -84,6 +84,22 @@ void ports_exit(void);
 int ports_get(const union tp_addr *local, struct port_pair *out);
 
 /**
+ * ports_reserve() - take the pair that holds a given port
+ * @local: the address to bind, IPv4 or IPv6
+ * @port: either port of the pair
+ * @out: the pair, as ports_get() gives it
+ *
+ * For media a restarted daemon adopts from the kernel: its ports must
+ * be ours again before another process takes them.
+ *
+ * Return: 0; -ERANGE outside [media] port_min..port_max; -EBUSY when
+ * the pair is handed out or in quarantine; -EADDRINUSE when another
+ * process holds one of its ports; as ports_get() otherwise.
+ */
+int ports_reserve(const union tp_addr *local, uint16_t port,
+		  struct port_pair *out);
+
+/**
  * ports_put() - release a pair into quarantine
  * @local: as given to ports_get()
  * @pp: the pair; set to port 0, descriptors -1

@@ -882,6 +882,7 @@ static void test_select(void)
 {
 	struct config cfg;
 	struct fp_flow_spec sp;
+	bool kmod;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&sp, 0, sizeof(sp));
@@ -890,15 +891,17 @@ static void test_select(void)
 	errno = 0;
 	CU_ASSERT_PTR_NULL(fp_flow_add(&sp, NULL));
 	CU_ASSERT_EQUAL(errno, ENODEV);
+	/* this host has no sipfp.ko loaded (where it has, kmod comes first) */
 	cfg.fastpath = CFG_FP_KMOD;
-	CU_ASSERT_EQUAL(fp_init(&cfg, on_event), -EOPNOTSUPP);
-	CU_ASSERT_STRING_EQUAL(fp_name(), "none");
+	kmod = !fp_init(&cfg, on_event);
+	CU_ASSERT_STRING_EQUAL(fp_name(), kmod ? "kmod" : "none");
+	fp_exit();
 	cfg.fastpath = CFG_FP_XDP;
 	CU_ASSERT_EQUAL(fp_init(&cfg, on_event), -EOPNOTSUPP);
 	CU_ASSERT_STRING_EQUAL(fp_name(), "none");
 	cfg.fastpath = CFG_FP_AUTO;
 	CU_ASSERT_EQUAL(fp_init(&cfg, on_event), 0);
-	CU_ASSERT_STRING_EQUAL(fp_name(), "relay");
+	CU_ASSERT_STRING_EQUAL(fp_name(), kmod ? "kmod" : "relay");
 	fp_exit();
 	CU_ASSERT_STRING_EQUAL(fp_name(), "none");
 	cfg.fastpath = CFG_FP_RELAY;
