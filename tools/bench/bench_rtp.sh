@@ -72,7 +72,7 @@
 # per second; cpu_pct: percent of one core; us_per_pkt: CPU microseconds
 # per forwarded packet; procs: processes), and "# " lines that say why a
 # figure was taken differently. stderr: progress.
-# Needs root, python3, iproute2, rtpblast and sipfpd built (make);
+# Needs root, python3, iproute2, taskset, rtpblast and sipfpd built (make);
 # rtpengine-daemon (make deps) for its figures, which are left out, with
 # the reason on stderr, when it cannot run. Without root or the rest it
 # says why on stderr and exits 0; a set-up failure exits 1 before any
@@ -233,9 +233,10 @@ procs()
 # index of its first.
 share()
 {
-	local base=$(($1 / $2)) extra=$(($1 % $2))
+	local base=$(($1 / $2)) extra=$(($1 % $2)) before
 
-	echo "$((base + ($3 < extra))) $(($3 * base + ($3 < extra ? $3 : extra)))"
+	before=$(($3 < extra ? $3 : extra))
+	echo "$((base + ($3 < extra))) $(($3 * base + before))"
 }
 
 # chunk K J: "MIN MAX", process J's ports of the relay range split over
@@ -476,8 +477,9 @@ calls_share()
 		log=$6-ng$4.log
 		ip netns exec "$px" python3 "$HERE/rtpng.py" \
 			--ng "127.0.0.1:$((NG_PORT + $4))" setup --calls "$n" \
-			--caller "$UAC" --port-base $((CALLER_PORT + 2 * first)) \
-			--callee "$UAS:$SINK_PORT" --out "$out" 2>"$log" || rc=1
+			--caller "$UAC" --callee "$UAS:$SINK_PORT" \
+			--port-base $((CALLER_PORT + 2 * first)) \
+			--out "$out" 2>"$log" || rc=1
 	fi
 	cat "$out" >>"$5" 2>/dev/null
 	say "  $(tail -1 "$log")"
@@ -873,7 +875,8 @@ relays_fit()
 	if [ "$k" -gt "$MAX_PROCS" ]; then
 		say "n=$1: a relay needs $need descriptors, $k processes" \
 			"under the limit of $NOFILE, past the $MAX_PROCS the" \
-			"sink watches: the relays' figures for n=$1 are left out"
+			"sink watches: the relays' figures for n=$1 are" \
+			"left out"
 		return 1
 	fi
 	for path in $PATHS; do
