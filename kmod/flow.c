@@ -157,6 +157,22 @@ void sipfp_flow_sum(const struct sipfp_flow *f, u64 sum[SIPFP_FC_NUM])
 	}
 }
 
+/* The counters of every flow the namespace has had, summed. */
+void sipfp_net_totals(struct sipfp_net *sn, u64 sum[SIPFP_FC_NUM])
+{
+	struct sipfp_flow *f;
+	u64 one[SIPFP_FC_NUM];
+	int i;
+
+	lockdep_assert_held(&sn->lock);
+	memcpy(sum, sn->retired, sizeof(sn->retired));
+	list_for_each_entry(f, &sn->flows, list) {
+		sipfp_flow_sum(f, one);
+		for (i = 0; i < SIPFP_FC_NUM; i++)
+			sum[i] += one[i];
+	}
+}
+
 u64 sipfp_net_passed_sum(const struct sipfp_net *sn)
 {
 	const struct sipfp_net_pcpu *c;
@@ -282,7 +298,7 @@ static bool sipfp_flow_scan_one(struct sipfp_net *sn, struct sipfp_flow *f,
 		return true;
 	}
 	if (f->idle_sent && last != f->idle_mark)
-		f->idle_sent = false;	/* a packet ended the quiet spell */
+		f->idle_sent = false;	/* a packet ended the spell */
 	if (!f->idle_sent && sipfp_after_ms(last, now, c->idle_ms)) {
 		f->idle_sent = true;
 		f->idle_mark = last;

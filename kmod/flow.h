@@ -71,8 +71,8 @@ struct sipfp_flow_cfg {
 	struct rcu_head rcu;
 	struct sipfp_ep out;
 	struct sipfp_ep peer;	/* valid only if has_peer */
-	struct sipfp_ep src;	/* the expected source; unused with SRC_ANY */
-	bool has_peer;		/* PEER given and not the unspecified address */
+	struct sipfp_ep src;	/* expected source; not with SRC_ANY */
+	bool has_peer;		/* PEER given, not 0.0.0.0 or :: */
 	u8 src_mode;		/* enum sipfp_src_mode */
 	u8 dscp;		/* 0..63, not yet shifted into the TOS byte */
 	u32 flags;		/* SIPFP_F_* */
@@ -93,15 +93,15 @@ struct sipfp_rtp;
 
 struct sipfp_flow {
 	struct rhash_head node;
-	struct sipfp_ep local;		/* the key: the table hashes it whole */
+	struct sipfp_ep local;		/* the key, hashed whole */
 	u64 cookie;
 	struct net *net;
 	struct sipfp_flow_cfg __rcu *cfg;
 	spinlock_t lock;		/* latching and replacing cfg */
 	struct sipfp_flow_pcpu __percpu *pcpu;
-	struct sipfp_rtp *rtp;		/* rtp.c's, allocated for every flow */
+	struct sipfp_rtp *rtp;		/* rtp.c's, every flow has one */
 	/* jiffies, written by the hook only when they change */
-	unsigned long last_rx;		/* a packet from an acceptable source */
+	unsigned long last_rx;		/* from an acceptable source */
 	unsigned long last_fwd;		/* a forwarded packet */
 	unsigned long mismatch_at;	/* the last SOURCE_MISMATCH event */
 	/* control plane only, under sipfp_net.lock */
@@ -120,7 +120,7 @@ struct sipfp_net {
 	struct net *net;
 	struct mutex lock;		/* every writer of what follows */
 	struct rhashtable table;
-	struct list_head flows;		/* in creation order, for dumps */
+	struct list_head flows;		/* creation order, for dumps */
 	unsigned int nflows;
 	unsigned int gen;		/* bumped by every change, for dumps */
 	u64 retired[SIPFP_FC_NUM];	/* the counters of removed flows */
@@ -285,5 +285,6 @@ void sipfp_flow_remove(struct sipfp_net *sn, struct sipfp_flow *f,
 		       int reason);
 unsigned int sipfp_flow_flush(struct sipfp_net *sn, u64 cookie, u64 mask,
 			      int reason);
+void sipfp_net_totals(struct sipfp_net *sn, u64 sum[SIPFP_FC_NUM]);
 
 #endif /* _SIPFP_FLOW_H */

@@ -618,21 +618,6 @@ static int sipfp_nl_flush(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
-static void sipfp_nl_totals(struct sipfp_net *sn, u64 sum[SIPFP_FC_NUM])
-{
-	struct sipfp_flow *f;
-	u64 one[SIPFP_FC_NUM];
-	int i;
-
-	lockdep_assert_held(&sn->lock);
-	memcpy(sum, sn->retired, sizeof(sn->retired));
-	list_for_each_entry(f, &sn->flows, list) {
-		sipfp_flow_sum(f, one);
-		for (i = 0; i < SIPFP_FC_NUM; i++)
-			sum[i] += one[i];
-	}
-}
-
 static int sipfp_nl_put_stats(struct sk_buff *skb, struct sipfp_net *sn)
 {
 	static const int type[SIPFP_FC_NUM] = {
@@ -648,7 +633,7 @@ static int sipfp_nl_put_stats(struct sk_buff *skb, struct sipfp_net *sn)
 
 	if (!nest)
 		return -EMSGSIZE;
-	sipfp_nl_totals(sn, sum);
+	sipfp_net_totals(sn, sum);
 	if (nla_put_u32(skb, SIPFP_STATS_A_FLOWS, sn->nflows) ||
 	    nla_put_u32(skb, SIPFP_STATS_A_MAX_FLOWS,
 			READ_ONCE(sipfp_max_flows)))

@@ -26,7 +26,6 @@ Enum values come from the uapi header, found relative to this file.
 """
 
 import argparse
-import ctypes
 import errno
 import json
 import os
@@ -34,7 +33,6 @@ import re
 import select
 import socket
 import struct
-import subprocess
 import sys
 import time
 
@@ -158,7 +156,8 @@ def ep(atype, text, mark=None):
     """An endpoint nest from "192.0.2.1:4000" or "[2001:db8::1]:4000"."""
     addr, port = split_ep(text)
     if ":" in addr:
-        a = Attr(C["SIPFP_EP_A_ADDR6"], socket.inet_pton(socket.AF_INET6, addr))
+        raw = socket.inet_pton(socket.AF_INET6, addr)
+        a = Attr(C["SIPFP_EP_A_ADDR6"], raw)
     else:
         a = Attr(C["SIPFP_EP_A_ADDR4"], socket.inet_pton(socket.AF_INET, addr))
     return Attr(atype, [a, Attr(C["SIPFP_EP_A_PORT"], be16(port))], mark)
@@ -238,7 +237,8 @@ class Genl:
         self.sock.bind((0, 0))
         self.seq = int(time.time()) & 0xFFFFFF
         self.family, self.groups = GENL_ID_CTRL, {}
-        name = Attr(CTRL_ATTR_FAMILY_NAME, C["SIPFP_GENL_NAME"].encode() + b"\0")
+        fam = C["SIPFP_GENL_NAME"].encode() + b"\0"
+        name = Attr(CTRL_ATTR_FAMILY_NAME, fam)
         reply = parse_attrs(self.request(CTRL_CMD_GETFAMILY, [name])[0])
         self.family = decode_int(reply[CTRL_ATTR_FAMILY_ID][0])
         for grps in reply.get(CTRL_ATTR_MCAST_GROUPS, []):
@@ -369,7 +369,7 @@ def show(obj, field=None, as_json=False):
 
 def cli_flows(nl, a):
     if a.cmd in ("add", "set"):
-        cmd = C["SIPFP_CMD_FLOW_NEW" if a.cmd == "add" else "SIPFP_CMD_FLOW_SET"]
+        cmd = C["SIPFP_CMD_FLOW_" + ("NEW" if a.cmd == "add" else "SET")]
         nl.request(cmd, flow_attrs(a))
     elif a.cmd == "del":
         nl.request(C["SIPFP_CMD_FLOW_DEL"], flow_attrs(a))
