@@ -161,6 +161,8 @@ $(B)/selftests/unit/%: $(B)/selftests/unit/%.o $(UNIT_LIB_OBJS) $(LIBSIPFPD) $(L
 
 $(O)/fuzz/fuzz_digest: daemon/digest.c daemon/users.c daemon/digest.h \
 	daemon/users.h
+$(O)/fuzz/fuzz_sipctl_nl: libsipctl/msg.c libsipctl/internal.h \
+	libsipctl/sipctl.h kmod/uapi/linux/sipfp.h
 
 $(O)/fuzz/%: selftests/fuzz/%.c $(LIBSIP_SRCS) $(wildcard daemon/sip/*.h)
 	$(quiet) FUZZ $@

@@ -118,6 +118,15 @@ struct sctl_rx {
 	size_t msg_size;
 };
 
+/*
+ * Walking the messages of a datagram.  libmnl's mnl_nlmsg_ok() takes a
+ * length over 2 GiB for a negative one and walks backwards: these
+ * compare unsigned.
+ */
+bool sctl_msg_ok(const struct nlmsghdr *nlh, size_t left);
+const struct nlmsghdr *sctl_msg_next(const struct nlmsghdr *nlh,
+				     size_t *left);
+
 /* 0, or -EPROTO when @buf is not a sequence of netlink messages. */
 int sctl_rx_feed(struct sctl_rx *rx, const void *buf, size_t len);
 

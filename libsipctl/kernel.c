@@ -322,10 +322,10 @@ static int event_msgs(struct sipctl *h, size_t len, sipctl_event_cb cb,
 		      void *arg)
 {
 	const struct nlmsghdr *nlh = (const void *)h->k.rx;
-	int left = len, n = 0;
 	struct sipctl_event ev;
+	int n = 0;
 
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+	for (; sctl_msg_ok(nlh, len); nlh = sctl_msg_next(nlh, &len)) {
 		if (nlh->nlmsg_type != h->k.family ||
 		    sctl_parse_event(nlh, &ev))
 			continue;

@@ -744,15 +744,33 @@ static int missing_name(const struct nlmsghdr *req, uint32_t nest,
 
 /* --- replies --- */
 
+bool sctl_msg_ok(const struct nlmsghdr *nlh, size_t left)
+{
+	return left >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= left;
+}
+
+const struct nlmsghdr *sctl_msg_next(const struct nlmsghdr *nlh,
+				     size_t *left)
+{
+	size_t step = MNL_ALIGN(nlh->nlmsg_len);
+
+	/* the last message of a datagram may lack its padding */
+	if (step > *left)
+		step = *left;
+	*left -= step;
+	return (const struct nlmsghdr *)((const char *)nlh + step);
+}
+
 /* The request of a batch that bore @seq, or NULL. */
 static const struct nlmsghdr *req_of(const struct sctl_rx *rx, uint32_t seq)
 {
 	const struct nlmsghdr *nlh = rx->req;
-	int len = rx->req_len > INT_MAX ? 0 : (int)rx->req_len;
+	size_t left = rx->req_len;
 
 	if (!nlh)
 		return NULL;
-	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
+	for (; sctl_msg_ok(nlh, left); nlh = sctl_msg_next(nlh, &left))
 		if (nlh->nlmsg_seq == seq)
 			return nlh;
 	return NULL;
@@ -902,11 +920,11 @@ static void rx_one(struct sctl_rx *rx, const struct nlmsghdr *nlh)
 int sctl_rx_feed(struct sctl_rx *rx, const void *buf, size_t len)
 {
 	const struct nlmsghdr *nlh = buf;
-	int n = len > INT_MAX ? INT_MAX : (int)len;
 
-	if (!mnl_nlmsg_ok(nlh, n))
+	if (!sctl_msg_ok(nlh, len))
 		return -EPROTO;
-	for (; mnl_nlmsg_ok(nlh, n) && !rx->done; nlh = mnl_nlmsg_next(nlh, &n))
+	for (; sctl_msg_ok(nlh, len) && !rx->done;
+	     nlh = sctl_msg_next(nlh, &len))
 		rx_one(rx, nlh);
 	return 0;
 }
