@@ -469,5 +469,6 @@ def cli(argv):
 
 
 if __name__ == "__main__":
+    sys.dont_write_bytecode = True  # the tree may be read-only (the VM)
     sys.path.insert(0, HERE)
     sys.exit(cli(sys.argv[1:]))
