@@ -10,16 +10,20 @@
 #
 #   selftests/vm/kmod_vm.sh [KVER...]     default: every bootable kernel
 #
-# Environment: VM_TESTS (guest tests instead of the list), VM_TIMEOUT
-# (seconds per VM, default 120), VM_TEST_TIMEOUT (seconds per guest test),
-# VM_LOGLEVEL (console loglevel, default 4). Files of the last run: $O/vm/KVER/.
+# Environment: VM_TESTS (guest tests instead of the list), VM_TEST_TIMEOUT
+# (seconds per guest test, default 90), VM_TIMEOUT (seconds per VM, default
+# 45 + VM_TEST_TIMEOUT per test), VM_LOGLEVEL (console loglevel, default 4).
+# What the last run left: $O/vm/KVER/ (README.md).
 
+# The guest runs the tests from the repo top, as the runner does.
+[ -n "${O:-}" ] && O=$(realpath -m "$O")
+cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=selftests/vm/lib_vm.sh
-source "$(dirname "$0")/lib_vm.sh"
+source selftests/vm/lib_vm.sh
 
 set -u
 
-# ms_since T0: milliseconds since T0 (date +%s%3N), as seconds "S.s".
+# secs_since T0: the time since T0 (date +%s%3N), in seconds, "S.s".
 secs_since()
 {
 	local ms=$(($(date +%s%3N) - $1))
@@ -63,7 +67,7 @@ relay()
 		"ok # SKIP "*) tap_skip "$kver: $name" "${res#ok # SKIP }" ;;
 		ok*) tap_ok "$kver: $name" ;;
 		"not ok"*) tap_not_ok "$kver: $name${res#not ok}" ;;
-		*) tap_not_ok "$kver: $name # not run: $why" ;;
+		*) tap_not_ok "$kver: $name # no result: $why" ;;
 		esac
 	done
 }
@@ -94,6 +98,8 @@ run_kernel()
 	boot=$(secs_since "$t0")
 	if [ "$VM_QEMU_RC" -eq 124 ] || [ "$VM_QEMU_RC" -eq 137 ]; then
 		why="the VM timed out after ${VM_TIMEOUT}s"
+	elif grep -q 'Kernel panic' "$dir/console.log"; then
+		why="the guest kernel panicked"
 	elif grep -q '^not ok ' "$dir/result" 2>/dev/null; then
 		why="a guest test failed"
 	else
@@ -132,6 +138,9 @@ for p in "$PWD" "$O"; do
 done
 
 mapfile -t tests < <(vm_tests)
+# Long enough for every guest test to use its own timeout, so a hang
+# inside one is reported as that test's.
+: "${VM_TIMEOUT:=$((45 + VM_TEST_TIMEOUT * ${#tests[@]}))}"
 points=("${VM_FIRST[@]}" "${tests[@]}" "${VM_LAST[@]}")
 tap_plan $((${#kernels[@]} * (${#points[@]} + 1)))
 for k in "${kernels[@]}"; do
