@@ -200,7 +200,9 @@ vm_plain()
 vm_boot()
 {
 	local kver=$1 dir=$2
+	local fs=local,path=/,mount_tag=hostroot,security_model=none
 
+	fs+=,readonly=on,multidevs=remap
 	rm -f "$dir/result" "$dir/console.log"
 	timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 \
 		-accel tcg -cpu max -smp 2 -m 1024 \
@@ -208,7 +210,7 @@ vm_boot()
 		-kernel "/boot/vmlinuz-$kver" \
 		-initrd "$dir/initramfs.cpio" \
 		-append "$(vm_cmdline)" \
-		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs "$fs" \
 		-serial stdio -serial "file:$dir/result" </dev/null 2>&1 |
 		vm_plain | tee "$dir/console.log" | sed -u 's/^/#   /'
 	VM_QEMU_RC=${PIPESTATUS[0]}
