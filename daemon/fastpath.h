@@ -191,13 +191,17 @@ uint64_t fp_cookie_call(const char *call_id);
  */
 void fp_leave(void);
 
-/*
- * fp_orphans() - the flows an earlier sipfpd left behind, one call each
+/**
+ * fp_orphans() - the flows an earlier sipfpd left behind
+ * @fn: called for each, after the path's table was read in full (so it
+ *      may adopt or delete as it goes)
+ * @arg: handed to @fn
+ *
  * Return: 0, -EOPNOTSUPP when the path keeps none (the relay), -errno.
  */
 int fp_orphans(fp_orphan_fn fn, void *arg);
 
-/*
+/**
  * fp_flow_adopt() - take over an orphan
  * @spec: as fp_orphans() gave it, with the descriptors of its ports
  * @cb: its events go here rather than to fp_init()'s callback
