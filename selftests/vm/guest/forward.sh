@@ -497,7 +497,8 @@ t_latch_window()
 		want "$FW" counters.packets=2 counters.drop_source=1 latched=null
 }
 
-# 100..109 without 105, SSRC 0x12345678: RFC 3550 A.1 and A.3 figures.
+# 100..109 without 105, SSRC 0x12345678: RFC 3550 A.1 and A.3 figures;
+# then another SSRC across the sequence's wrap.
 t_rtp()
 {
 	send 10.0.1.2:4000 "$FRTP" 10 --tag rtp --rtp-ssrc 0x12345678 \
@@ -506,7 +507,13 @@ t_rtp()
 		counters.ssrc=305419896 counters.ext_max_seq=109 \
 		counters.expected=10 counters.lost=1 \
 		"counters.jitter|type=number" &&
-		wait_got "$T/brtp.log" rtp 9
+		wait_got "$T/brtp.log" rtp 9 || return 1
+	# A.1: a new SSRC starts over; a wrap adds a cycle of 65536
+	send 10.0.1.2:4000 "$FRTP" 10 --tag rtw --rtp-ssrc 0xabcdef01 \
+		--rtp-seq 65530 || return 1
+	want "$FRTP" counters.packets=19 counters.ssrc=2882400001 \
+		counters.ext_max_seq=$((65536 + 3)) counters.expected=10 \
+		counters.lost=0 && wait_got "$T/brtp.log" rtw 10
 }
 
 # The totals are the sums over the flows, and keep a removed flow's
@@ -592,7 +599,8 @@ case_ok "latching: SRC's address latches its port, others are dropped" \
 	t_latch
 case_ok "past the latch window: fixed to SRC, nothing latched" \
 	t_latch_window
-case_ok "RTP: SSRC, highest sequence, expected, lost, jitter" t_rtp
+case_ok "RTP: SSRC, highest sequence, expected, lost, jitter; SSRC change, wrap" \
+	t_rtp
 case_ok "totals sum the flows and keep a removed flow's counts" t_totals
 case_ok "B's stack found every rewritten checksum right" t_checksums
 # The flows as the module counted them, for whoever reads the log.
