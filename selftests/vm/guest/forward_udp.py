@@ -64,9 +64,10 @@ def payload(args, i):
     body = tag.ljust(max(args.size, 8), b"x")
     if args.rtp_ssrc is None:
         return body
-    seq = (args.rtp_seq + i) & 0xFFFF
-    # RFC 3550 §5.1: V=2, PT 0 (PCMU), 160 samples a packet at 8 kHz
-    hdr = struct.pack("!BBHII", 0x80, 0, seq, seq * 160 & 0xFFFFFFFF,
+    n = args.rtp_seq + i
+    # RFC 3550 §5.1: V=2, PT 0 (PCMU), 160 samples a packet at 8 kHz; the
+    # timestamp runs on when the sequence number wraps
+    hdr = struct.pack("!BBHII", 0x80, 0, n & 0xFFFF, n * 160 & 0xFFFFFFFF,
                       args.rtp_ssrc)
     return hdr + body
 
