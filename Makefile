@@ -96,7 +96,7 @@ FUZZ_SECONDS ?= 60
 # A harness of daemon modules names their sources and libraries here.
 FUZZ_EXTRA_fuzz_digest := daemon/digest.c daemon/users.c \
 	$(shell pkg-config --libs libcrypto 2>/dev/null)
-FUZZ_EXTRA_fuzz_sipctl_nl := -Ilibsipctl libsipctl/msg.c $(MNL_LIBS)
+FUZZ_EXTRA_fuzz_sipctl_nl := -Ilibsipctl libsipctl/msg.c libsipctl/rx.c $(MNL_LIBS)
 
 all: $(LIBSIP) $(LIBSIPCTL) $(LIBSIPCTL_SO) $(LIBSIPCTL_PC) $(SIPFPD) \
 	$(TOOLS) $(BENCHES) $(BENCH_HELPERS)
@@ -161,7 +161,7 @@ $(B)/selftests/unit/%: $(B)/selftests/unit/%.o $(UNIT_LIB_OBJS) $(LIBSIPFPD) $(L
 
 $(O)/fuzz/fuzz_digest: daemon/digest.c daemon/users.c daemon/digest.h \
 	daemon/users.h
-$(O)/fuzz/fuzz_sipctl_nl: libsipctl/msg.c libsipctl/internal.h \
+$(O)/fuzz/fuzz_sipctl_nl: libsipctl/msg.c libsipctl/rx.c libsipctl/internal.h \
 	libsipctl/sipctl.h kmod/uapi/linux/sipfp.h
 
 $(O)/fuzz/%: selftests/fuzz/%.c $(LIBSIP_SRCS) $(wildcard daemon/sip/*.h)

@@ -3,8 +3,8 @@
  * Inside libsipctl: the handle, the backend table the façade routes
  * through, and the netlink message layer (msg.c), which touches no
  * socket so the unit tests and the fuzzer can drive it with bytes.
- * Internal names start with sctl_; libsipctl.map keeps them out of the
- * shared object.
+ * rx.c walks the replies.  Internal names start with sctl_;
+ * libsipctl.map keeps them out of the shared object.
  */
 #ifndef SIPCTL_INTERNAL_H
 #define SIPCTL_INTERNAL_H
@@ -63,6 +63,32 @@ struct sipctl {
 
 extern const struct sctl_ops sctl_kernel_ops;
 
+/* --- msg.c: the attribute tables --- */
+
+#define SCTL_NEST 0xff /* desc.len of a nested attribute */
+#define SCTL_STR 0xfe /* of a NUL-terminated string */
+
+struct sctl_space;
+
+/* What one attribute type of a space is. */
+struct sctl_desc {
+	const char *name;
+	uint8_t len; /* payload length, SCTL_NEST or SCTL_STR; 0: unknown */
+	const struct sctl_space *nest;
+};
+
+struct sctl_space {
+	const struct sctl_desc *d;
+	unsigned int max;
+};
+
+extern const struct sctl_space sctl_top_space;
+
+/* A NUL-terminated string attribute. */
+bool sctl_str_ok(const struct nlattr *attr);
+/* The payload of a 4-byte attribute, which may be unaligned. */
+uint32_t sctl_get_u32(const struct nlattr *a);
+
 /* --- msg.c: building requests --- */
 
 /*
@@ -95,6 +121,8 @@ int sctl_parse_event(const struct nlmsghdr *nlh, struct sipctl_event *ev);
 /* The family's id and its events group (0 when it has none). */
 int sctl_parse_family(const struct nlmsghdr *nlh, uint16_t *id,
 		      uint32_t *group);
+
+/* --- rx.c --- */
 
 /*
  * The replies to one request, or to a batch of @n requests numbered

@@ -13,7 +13,6 @@
  * kernel's extack offsets.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -23,33 +22,16 @@
 
 #include "internal.h"
 
-#define NEST 0xff /* desc.len of a nested attribute */
-#define STR 0xfe /* of a NUL-terminated string */
-
-struct space;
-
-/* What one attribute type of a space is. */
-struct desc {
-	const char *name;
-	uint8_t len; /* exact payload length, NEST or STR; 0: unknown */
-	const struct space *nest;
-};
-
-struct space {
-	const struct desc *d;
-	unsigned int max;
-};
-
 #define SPACE(t) { t, sizeof(t) / sizeof(t[0]) - 1 }
 
-static const struct desc ep_d[] = {
+static const struct sctl_desc ep_d[] = {
 	[SIPFP_EP_A_ADDR4] = { "addr4", 4 },
 	[SIPFP_EP_A_ADDR6] = { "addr6", 16 },
 	[SIPFP_EP_A_PORT] = { "port", 2 },
 };
-static const struct space ep_s = SPACE(ep_d);
+static const struct sctl_space ep_s = SPACE(ep_d);
 
-static const struct desc cnt_d[] = {
+static const struct sctl_desc cnt_d[] = {
 	[SIPFP_CNT_A_PACKETS] = { "packets", 8 },
 	[SIPFP_CNT_A_BYTES] = { "bytes", 8 },
 	[SIPFP_CNT_A_DROP_SOURCE] = { "drop-source", 8 },
@@ -62,27 +44,27 @@ static const struct desc cnt_d[] = {
 	[SIPFP_CNT_A_LOST] = { "lost", 8 },
 	[SIPFP_CNT_A_JITTER] = { "jitter", 4 },
 };
-static const struct space cnt_s = SPACE(cnt_d);
+static const struct sctl_space cnt_s = SPACE(cnt_d);
 
-static const struct desc flow_d[] = {
+static const struct sctl_desc flow_d[] = {
 	[SIPFP_FLOW_A_COOKIE] = { "cookie", 8 },
-	[SIPFP_FLOW_A_LOCAL] = { "local", NEST, &ep_s },
-	[SIPFP_FLOW_A_OUT] = { "out", NEST, &ep_s },
-	[SIPFP_FLOW_A_PEER] = { "peer", NEST, &ep_s },
+	[SIPFP_FLOW_A_LOCAL] = { "local", SCTL_NEST, &ep_s },
+	[SIPFP_FLOW_A_OUT] = { "out", SCTL_NEST, &ep_s },
+	[SIPFP_FLOW_A_PEER] = { "peer", SCTL_NEST, &ep_s },
 	[SIPFP_FLOW_A_SRC_MODE] = { "src-mode", 1 },
-	[SIPFP_FLOW_A_SRC] = { "src", NEST, &ep_s },
+	[SIPFP_FLOW_A_SRC] = { "src", SCTL_NEST, &ep_s },
 	[SIPFP_FLOW_A_LATCH_MS] = { "latch-ms", 4 },
 	[SIPFP_FLOW_A_FLAGS] = { "flags", 4 },
 	[SIPFP_FLOW_A_DSCP] = { "dscp", 1 },
 	[SIPFP_FLOW_A_CLOCK_RATE] = { "clock-rate", 4 },
 	[SIPFP_FLOW_A_IDLE_MS] = { "idle-ms", 4 },
 	[SIPFP_FLOW_A_TIMEOUT_MS] = { "timeout-ms", 4 },
-	[SIPFP_FLOW_A_LATCHED] = { "latched", NEST, &ep_s },
-	[SIPFP_FLOW_A_COUNTERS] = { "counters", NEST, &cnt_s },
+	[SIPFP_FLOW_A_LATCHED] = { "latched", SCTL_NEST, &ep_s },
+	[SIPFP_FLOW_A_COUNTERS] = { "counters", SCTL_NEST, &cnt_s },
 };
-static const struct space flow_s = SPACE(flow_d);
+static const struct sctl_space flow_s = SPACE(flow_d);
 
-static const struct desc stats_d[] = {
+static const struct sctl_desc stats_d[] = {
 	[SIPFP_STATS_A_FLOWS] = { "flows", 4 },
 	[SIPFP_STATS_A_MAX_FLOWS] = { "max-flows", 4 },
 	[SIPFP_STATS_A_PACKETS] = { "packets", 8 },
@@ -93,32 +75,33 @@ static const struct desc stats_d[] = {
 	[SIPFP_STATS_A_PASSED] = { "passed", 8 },
 	[SIPFP_STATS_A_EXPIRED] = { "expired", 8 },
 };
-static const struct space stats_s = SPACE(stats_d);
+static const struct sctl_space stats_s = SPACE(stats_d);
 
-static const struct desc top_d[] = {
-	[SIPFP_A_FLOW] = { "flow", NEST, &flow_s },
-	[SIPFP_A_STATS] = { "stats", NEST, &stats_s },
+static const struct sctl_desc top_d[] = {
+	[SIPFP_A_FLOW] = { "flow", SCTL_NEST, &flow_s },
+	[SIPFP_A_STATS] = { "stats", SCTL_NEST, &stats_s },
 	[SIPFP_A_EVENT] = { "event", 1 },
-	[SIPFP_A_SOURCE] = { "source", NEST, &ep_s },
+	[SIPFP_A_SOURCE] = { "source", SCTL_NEST, &ep_s },
 	[SIPFP_A_REASON] = { "reason", 1 },
 	[SIPFP_A_COOKIE] = { "cookie", 8 },
 	[SIPFP_A_COOKIE_MASK] = { "cookie-mask", 8 },
 };
-static const struct space top_s = SPACE(top_d);
+const struct sctl_space sctl_top_space = SPACE(top_d);
+static const struct sctl_space *const top = &sctl_top_space;
 
-static const struct desc grp_d[] = {
-	[CTRL_ATTR_MCAST_GRP_NAME] = { "name", STR },
+static const struct sctl_desc grp_d[] = {
+	[CTRL_ATTR_MCAST_GRP_NAME] = { "name", SCTL_STR },
 	[CTRL_ATTR_MCAST_GRP_ID] = { "id", 4 },
 };
-static const struct space grp_s = SPACE(grp_d);
+static const struct sctl_space grp_s = SPACE(grp_d);
 
-static const struct desc ctrl_d[] = {
+static const struct sctl_desc ctrl_d[] = {
 	[CTRL_ATTR_FAMILY_ID] = { "family-id", 2 },
-	[CTRL_ATTR_FAMILY_NAME] = { "family-name", STR },
+	[CTRL_ATTR_FAMILY_NAME] = { "family-name", SCTL_STR },
 	/* an array: each entry's type is its index, its payload a group */
-	[CTRL_ATTR_MCAST_GROUPS] = { "mcast-groups", NEST },
+	[CTRL_ATTR_MCAST_GROUPS] = { "mcast-groups", SCTL_NEST },
 };
-static const struct space ctrl_s = SPACE(ctrl_d);
+static const struct sctl_space ctrl_s = SPACE(ctrl_d);
 
 /* --- requests --- */
 
@@ -320,11 +303,11 @@ int sctl_put_family(struct nlmsghdr *nlh, size_t size)
 /* --- parsing --- */
 
 struct tb {
-	const struct space *sp;
+	const struct sctl_space *sp;
 	const struct nlattr **a; /* sp->max + 1 */
 };
 
-static bool str_ok(const struct nlattr *attr)
+bool sctl_str_ok(const struct nlattr *attr)
 {
 	uint16_t len = mnl_attr_get_payload_len(attr);
 
@@ -335,17 +318,17 @@ static int collect(const struct nlattr *attr, void *data)
 {
 	struct tb *tb = data;
 	uint16_t type = mnl_attr_get_type(attr);
-	const struct desc *d;
+	const struct sctl_desc *d;
 
 	if (type > tb->sp->max || !tb->sp->d[type].len)
 		return MNL_CB_OK;
 	d = &tb->sp->d[type];
-	if (d->len == NEST) {
+	if (d->len == SCTL_NEST) {
 		if (mnl_attr_get_payload_len(attr) &&
 		    mnl_attr_get_payload_len(attr) < MNL_ATTR_HDRLEN)
 			return MNL_CB_ERROR;
-	} else if (d->len == STR) {
-		if (!str_ok(attr))
+	} else if (d->len == SCTL_STR) {
+		if (!sctl_str_ok(attr))
 			return MNL_CB_ERROR;
 	} else if (mnl_attr_get_payload_len(attr) != d->len) {
 		return MNL_CB_ERROR;
@@ -354,7 +337,7 @@ static int collect(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-static int parse_nest(const struct nlattr *nest, const struct space *sp,
+static int parse_nest(const struct nlattr *nest, const struct sctl_space *sp,
 		      const struct nlattr **a)
 {
 	struct tb tb = { sp, a };
@@ -364,7 +347,7 @@ static int parse_nest(const struct nlattr *nest, const struct space *sp,
 }
 
 /* A generic netlink message's attributes, by @sp. */
-static int parse_genl(const struct nlmsghdr *nlh, const struct space *sp,
+static int parse_genl(const struct nlmsghdr *nlh, const struct sctl_space *sp,
 		      const struct nlattr **a)
 {
 	size_t hdr = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr));
@@ -387,7 +370,7 @@ static uint64_t get_u64(const struct nlattr *a)
 	return v;
 }
 
-static uint32_t get_u32(const struct nlattr *a)
+uint32_t sctl_get_u32(const struct nlattr *a)
 {
 	uint32_t v;
 
@@ -454,11 +437,11 @@ static int parse_counters(const struct nlattr *nest, struct sipctl_flow *f)
 	if (!a[SIPFP_CNT_A_SSRC])
 		return 0;
 	f->has |= SIPCTL_FLOW_HAS_RTP;
-	c->ssrc = get_u32(a[SIPFP_CNT_A_SSRC]);
+	c->ssrc = sctl_get_u32(a[SIPFP_CNT_A_SSRC]);
 	if (a[SIPFP_CNT_A_EXT_MAX_SEQ])
-		c->ext_max_seq = get_u32(a[SIPFP_CNT_A_EXT_MAX_SEQ]);
+		c->ext_max_seq = sctl_get_u32(a[SIPFP_CNT_A_EXT_MAX_SEQ]);
 	if (a[SIPFP_CNT_A_JITTER])
-		c->jitter = get_u32(a[SIPFP_CNT_A_JITTER]);
+		c->jitter = sctl_get_u32(a[SIPFP_CNT_A_JITTER]);
 	return 0;
 }
 
@@ -510,7 +493,7 @@ int sctl_parse_flow(const struct nlmsghdr *nlh, struct sipctl_flow *f)
 	const struct nlattr *a[SIPFP_A_MAX + 1];
 
 	memset(f, 0, sizeof(*f));
-	if (parse_genl(nlh, &top_s, a) || !a[SIPFP_A_FLOW])
+	if (parse_genl(nlh, top, a) || !a[SIPFP_A_FLOW])
 		return -EPROTO;
 	return parse_flow_nest(a[SIPFP_A_FLOW], f);
 }
@@ -549,7 +532,7 @@ int sctl_parse_stats(const struct nlmsghdr *nlh, struct sipctl_stats *st)
 	const struct nlattr *s[SIPFP_STATS_A_MAX + 1];
 
 	memset(st, 0, sizeof(*st));
-	if (parse_genl(nlh, &top_s, a) || !a[SIPFP_A_STATS] ||
+	if (parse_genl(nlh, top, a) || !a[SIPFP_A_STATS] ||
 	    parse_nest(a[SIPFP_A_STATS], &stats_s, s))
 		return -EPROTO;
 	for (unsigned int t = 1; t <= SIPFP_STATS_A_MAX; t++) {
@@ -603,7 +586,7 @@ int sctl_parse_event(const struct nlmsghdr *nlh, struct sipctl_event *ev)
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
 
 	memset(ev, 0, sizeof(*ev));
-	if (parse_genl(nlh, &top_s, a) || g->cmd != SIPFP_CMD_EVENT ||
+	if (parse_genl(nlh, top, a) || g->cmd != SIPFP_CMD_EVENT ||
 	    !a[SIPFP_A_EVENT])
 		return -EPROTO;
 	ev->type = *(const uint8_t *)mnl_attr_get_payload(a[SIPFP_A_EVENT]);
@@ -639,7 +622,7 @@ static int grp_one(const struct nlattr *entry, void *data)
 	if (a[CTRL_ATTR_MCAST_GRP_NAME] && a[CTRL_ATTR_MCAST_GRP_ID] &&
 	    !strcmp(mnl_attr_get_str(a[CTRL_ATTR_MCAST_GRP_NAME]),
 		    SIPFP_MCGRP_EVENTS))
-		gf->id = get_u32(a[CTRL_ATTR_MCAST_GRP_ID]);
+		gf->id = sctl_get_u32(a[CTRL_ATTR_MCAST_GRP_ID]);
 	return MNL_CB_OK;
 }
 
@@ -661,270 +644,3 @@ int sctl_parse_family(const struct nlmsghdr *nlh, uint16_t *id,
 	return 0;
 }
 
-/* --- naming attributes of a request --- */
-
-static const struct space *walk(const char *p, size_t len, size_t pos,
-				uint32_t offset, const struct space *sp,
-				char *buf, size_t size);
-
-/* One attribute at @pos of the message: is @offset it, or inside it? */
-static const struct space *walk_one(const struct nlattr *at, size_t pos,
-				    uint32_t offset, const struct space *sp,
-				    char *buf, size_t size)
-{
-	uint16_t type = mnl_attr_get_type(at);
-	const struct desc *d = type <= sp->max ? &sp->d[type] : NULL;
-	size_t n = strlen(buf);
-
-	if (!d || !d->name)
-		return NULL;
-	snprintf(buf + n, size - n, "%s%s", n ? "." : "", d->name);
-	if (offset == pos)
-		return d->nest ? d->nest : sp;
-	if (d->len != NEST || !d->nest)
-		return NULL;
-	return walk(mnl_attr_get_payload(at), mnl_attr_get_payload_len(at),
-		    pos + MNL_ATTR_HDRLEN, offset, d->nest, buf, size);
-}
-
-static const struct space *walk(const char *p, size_t len, size_t pos,
-				uint32_t offset, const struct space *sp,
-				char *buf, size_t size)
-{
-	const struct nlattr *at = (const struct nlattr *)p;
-	int left = len > INT_MAX ? 0 : (int)len;
-
-	for (; mnl_attr_ok(at, left); at = mnl_attr_next(at)) {
-		size_t at_pos = pos + ((const char *)at - p);
-
-		left = (int)len - (int)((const char *)mnl_attr_next(at) - p);
-		if (offset < at_pos || offset >= at_pos + at->nla_len)
-			continue;
-		return walk_one(at, at_pos, offset, sp, buf, size);
-	}
-	return NULL;
-}
-
-/* The space of the nest at @offset (or the top's for 0), and its name. */
-static const struct space *nest_at(const struct nlmsghdr *req, uint32_t offset,
-				   char *buf, size_t size)
-{
-	size_t hdr = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr));
-
-	buf[0] = 0;
-	if (!offset)
-		return &top_s;
-	if (req->nlmsg_len < hdr)
-		return NULL;
-	return walk((const char *)req + hdr, req->nlmsg_len - hdr, hdr, offset,
-		    &top_s, buf, size);
-}
-
-int sctl_attr_name(const struct nlmsghdr *req, size_t req_len,
-		   uint32_t offset, char *buf, size_t size)
-{
-	if (!size || req_len < MNL_NLMSG_HDRLEN || req->nlmsg_len > req_len ||
-	    !offset || !nest_at(req, offset, buf, size) || !buf[0])
-		return -ENOENT;
-	return 0;
-}
-
-/* "flow.local" + "." + the name of @type in that nest's space */
-static int missing_name(const struct nlmsghdr *req, uint32_t nest,
-			uint32_t type, char *buf, size_t size)
-{
-	const struct space *sp = nest_at(req, nest, buf, size);
-	size_t n = strlen(buf);
-
-	if (!sp || type > sp->max || !sp->d[type].name)
-		return -ENOENT;
-	snprintf(buf + n, size - n, "%s%s", n ? "." : "", sp->d[type].name);
-	return 0;
-}
-
-/* --- replies --- */
-
-bool sctl_msg_ok(const struct nlmsghdr *nlh, size_t left)
-{
-	return left >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
-	       nlh->nlmsg_len <= left;
-}
-
-const struct nlmsghdr *sctl_msg_next(const struct nlmsghdr *nlh,
-				     size_t *left)
-{
-	size_t step = MNL_ALIGN(nlh->nlmsg_len);
-
-	/* the last message of a datagram may lack its padding */
-	if (step > *left)
-		step = *left;
-	*left -= step;
-	return (const struct nlmsghdr *)((const char *)nlh + step);
-}
-
-/* The request of a batch that bore @seq, or NULL. */
-static const struct nlmsghdr *req_of(const struct sctl_rx *rx, uint32_t seq)
-{
-	const struct nlmsghdr *nlh = rx->req;
-	size_t left = rx->req_len;
-
-	if (!nlh)
-		return NULL;
-	for (; sctl_msg_ok(nlh, left); nlh = sctl_msg_next(nlh, &left))
-		if (nlh->nlmsg_seq == seq)
-			return nlh;
-	return NULL;
-}
-
-struct ext {
-	const char *msg;
-	bool has_offs, has_miss, has_nest;
-	uint32_t offs, miss, nest;
-};
-
-static int ext_one(const struct nlattr *at, void *data)
-{
-	struct ext *e = data;
-
-	switch (mnl_attr_get_type(at)) {
-	case NLMSGERR_ATTR_MSG:
-		if (str_ok(at))
-			e->msg = mnl_attr_get_str(at);
-		break;
-	case NLMSGERR_ATTR_OFFS:
-	case NLMSGERR_ATTR_MISS_TYPE:
-	case NLMSGERR_ATTR_MISS_NEST:
-		if (mnl_attr_get_payload_len(at) != 4)
-			break;
-		if (mnl_attr_get_type(at) == NLMSGERR_ATTR_OFFS) {
-			e->has_offs = true;
-			e->offs = get_u32(at);
-		} else if (mnl_attr_get_type(at) == NLMSGERR_ATTR_MISS_TYPE) {
-			e->has_miss = true;
-			e->miss = get_u32(at);
-		} else {
-			e->has_nest = true;
-			e->nest = get_u32(at);
-		}
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-/* The kernel's words, with the attribute at fault named. */
-static void explain(struct sctl_rx *rx, const struct ext *e,
-		    const struct nlmsghdr *req)
-{
-	char name[128];
-	size_t n;
-
-	if (!rx->msg || !rx->msg_size)
-		return;
-	snprintf(rx->msg, rx->msg_size, "%s", e->msg ? e->msg : "");
-	n = strlen(rx->msg);
-	if (req && e->has_offs &&
-	    !sctl_attr_name(req, req->nlmsg_len, e->offs, name, sizeof(name)))
-		snprintf(rx->msg + n, rx->msg_size - n, "%sattribute %s%s",
-			 n ? " (" : "", name, n ? ")" : "");
-	else if (req && e->has_miss &&
-		 !missing_name(req, e->has_nest ? e->nest : 0, e->miss, name,
-			       sizeof(name)))
-		snprintf(rx->msg + n, rx->msg_size - n,
-			 "%smissing attribute %s%s", n ? " (" : "", name,
-			 n ? ")" : "");
-}
-
-/* The TLVs after an error's or DONE's fixed part, at @off of its payload. */
-static void ext_parse(struct sctl_rx *rx, const struct nlmsghdr *nlh,
-		      size_t off)
-{
-	size_t plen = mnl_nlmsg_get_payload_len(nlh);
-	struct ext e = { 0 };
-
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off >= plen)
-		return;
-	mnl_attr_parse_payload((const char *)mnl_nlmsg_get_payload(nlh) + off,
-			       plen - off, ext_one, &e);
-	if (e.msg || e.has_offs || e.has_miss)
-		explain(rx, &e, req_of(rx, nlh->nlmsg_seq));
-}
-
-static int parse_error(struct sctl_rx *rx, const struct nlmsghdr *nlh)
-{
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	size_t plen = mnl_nlmsg_get_payload_len(nlh), off;
-	int err;
-
-	if (plen < sizeof(*e))
-		return -EPROTO;
-	err = e->error > 0 ? -EPROTO : e->error;
-	if (!err)
-		return 0;
-	off = nlh->nlmsg_flags & NLM_F_CAPPED ?
-		      sizeof(*e) :
-		      sizeof(e->error) + (size_t)e->msg.nlmsg_len;
-	ext_parse(rx, nlh, MNL_ALIGN(off));
-	return err;
-}
-
-static int parse_done(struct sctl_rx *rx, const struct nlmsghdr *nlh)
-{
-	int err = 0;
-
-	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err))
-		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
-	if (err > 0)
-		err = -EPROTO;
-	if (err)
-		ext_parse(rx, nlh, MNL_ALIGN(sizeof(err)));
-	return err;
-}
-
-static void record(struct sctl_rx *rx, uint32_t i, int err)
-{
-	if (rx->errs)
-		rx->errs[i] = err;
-	if (err && !rx->err)
-		rx->err = err;
-	if (++rx->acked >= rx->n)
-		rx->done = true;
-}
-
-static void rx_one(struct sctl_rx *rx, const struct nlmsghdr *nlh)
-{
-	uint32_t i = nlh->nlmsg_seq - rx->seq;
-
-	if (i >= rx->n || (rx->portid && nlh->nlmsg_pid != rx->portid))
-		return;
-	switch (nlh->nlmsg_type) {
-	case NLMSG_NOOP:
-		return;
-	case NLMSG_ERROR:
-		record(rx, i, parse_error(rx, nlh));
-		return;
-	case NLMSG_DONE:
-		record(rx, i, parse_done(rx, nlh));
-		return;
-	case NLMSG_OVERRUN:
-		record(rx, i, -EIO);
-		return;
-	}
-	if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
-		return;
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		rx->intr = true;
-	if (rx->cb && !rx->cb_ret)
-		rx->cb_ret = rx->cb(nlh, rx->arg);
-}
-
-int sctl_rx_feed(struct sctl_rx *rx, const void *buf, size_t len)
-{
-	const struct nlmsghdr *nlh = buf;
-
-	if (!sctl_msg_ok(nlh, len))
-		return -EPROTO;
-	for (; sctl_msg_ok(nlh, len) && !rx->done;
-	     nlh = sctl_msg_next(nlh, &len))
-		rx_one(rx, nlh);
-	return 0;
-}
