@@ -175,7 +175,8 @@ static void put_src(const struct fp_flow_spec *sp, struct sipctl_flow *k)
 		k->src.sin6.sin6_port = 0;
 	k->has |= SIPCTL_FLOW_HAS_LATCH_MS;
 	k->latch_ms = sp->latch_until_ms > now ?
-			      (uint32_t)(sp->latch_until_ms - now) : 0;
+			      (uint32_t)(sp->latch_until_ms - now) :
+			      0;
 }
 
 /* @sp as the kernel takes it; the source rule only if @src. */
@@ -260,7 +261,8 @@ void kmod_gone(struct kflow *kf, const char *why)
 	b->drop_route += c->drop_route;
 	memset(&kf->kl, 0, sizeof(kf->kl));
 	log_info("fast path kmod: flow %016llx %s in the kernel; the relay "
-		 "carries it", (unsigned long long)kf->f->spec.cookie, why);
+		 "carries it",
+		 (unsigned long long)kf->f->spec.cookie, why);
 	shadow_sync(kf);
 }
 
@@ -352,8 +354,8 @@ static int kmod_add(struct fp_flow *f)
 	ret = kmod_kadd(kf);
 	if (ret)
 		log_warnx_rl("fast path kmod: flow %016llx: %s; the relay "
-			     "carries it", (unsigned long long)f->spec.cookie,
-			     kmod_err(ret));
+			     "carries it",
+			     (unsigned long long)f->spec.cookie, kmod_err(ret));
 	shadow_sync(kf);
 	return 0;
 }
@@ -485,14 +487,14 @@ static int kmod_counters(struct fp_flow *f, struct fp_counters *c)
 			kmod_gone(kf, "was gone");
 		else if (ret)
 			log_warnx_rl("fast path kmod: flow %016llx: counters: "
-				     "%s", (unsigned long long)f->spec.cookie,
+				     "%s",
+				     (unsigned long long)f->spec.cookie,
 				     kmod_err(ret));
 	}
 	add_kernel(c, &kf->kbase);
 	kmod_merge(c, &kf->kl);
 	return 0;
 }
-
 
 /* --- start and stop --- */
 
@@ -540,12 +542,13 @@ static int kmod_init(const struct config *cfg)
 		return ret;
 	}
 	kmod.timeout_ms = cfg->media_timeout ? cfg->media_timeout * 2000 :
-					    ORPHAN_MS;
+					       ORPHAN_MS;
 	if (kmod.timeout_ms < ORPHAN_MIN_MS)
 		kmod.timeout_ms = ORPHAN_MIN_MS;
 	if (!sipctl_stats_get(kmod.h, &st))
 		log_info("fast path kmod: sipfp.ko holds %u flows of at most "
-			 "%u", st.flows, st.max_flows);
+			 "%u",
+			 st.flows, st.max_flows);
 	return 0;
 }
 

@@ -39,8 +39,9 @@ static void on_kevent(const struct sipctl_event *ev, void *arg)
 	kmod_from_sctl(&local, &ev->local);
 	kmod_from_sctl(&src, &ev->source);
 	kf = kmod_find(&local);
-	if (!kf || !kf->in_kernel || ((ev->has & SIPCTL_EVENT_HAS_COOKIE) &&
-				      ev->cookie != kf->f->spec.cookie))
+	if (!kf || !kf->in_kernel ||
+	    ((ev->has & SIPCTL_EVENT_HAS_COOKIE) &&
+	     ev->cookie != kf->f->spec.cookie))
 		return;
 	switch (ev->type) {
 	case SIPCTL_EVENT_LATCHED:
@@ -111,11 +112,13 @@ static void resync(void)
 
 	if (ret)
 		log_warnx("fast path kmod: events lost, and reading the table "
-			  "back: %s", kmod_err(ret));
+			  "back: %s",
+			  kmod_err(ret));
 	for (size_t i = 0; !ret && i < s.n; i++) {
 		kmod_from_sctl(&local, &s.v[i].local);
 		kf = kmod_find(&local);
-		if (!kf || !kf->in_kernel || kf->f->spec.cookie != s.v[i].cookie ||
+		if (!kf || !kf->in_kernel ||
+		    kf->f->spec.cookie != s.v[i].cookie ||
 		    !(s.v[i].has & SIPCTL_FLOW_HAS_LATCHED))
 			continue;
 		kmod_from_sctl(&src, &s.v[i].latched);
@@ -134,7 +137,8 @@ void kmod_on_events(int fd, uint32_t events, void *arg)
 		resync();
 	}
 	if (ret < 0)
-		log_warnx_rl("fast path kmod: reading events: %s", kmod_err(ret));
+		log_warnx_rl("fast path kmod: reading events: %s",
+			     kmod_err(ret));
 }
 
 /* --- adoption after a restart --- */
@@ -224,8 +228,8 @@ int kmod_adopt(struct fp_flow *f)
 	ret = adopt_kernel(kf);
 	if (ret)
 		log_warnx("fast path kmod: adopting flow %016llx: %s; the "
-			  "relay carries it", (unsigned long long)f->spec.cookie,
-			  kmod_err(ret));
+			  "relay carries it",
+			  (unsigned long long)f->spec.cookie, kmod_err(ret));
 	kmod_shadow_spec(kf);
 	/* what the kernel latched to, the relay takes too */
 	if (kf->told) {
@@ -251,4 +255,3 @@ int kmod_orphan_del(const struct fp_flow_spec *sp)
 	kmod_to_sctl(&k.local, &sp->local);
 	return sipctl_flow_del(kmod.h, &k);
 }
-

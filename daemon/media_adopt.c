@@ -93,8 +93,8 @@ static void call_free(struct adopt_call *c)
 static void call_end(struct adopt_call *c, const char *reason)
 {
 	log_info("media: end adopted call=%010llx reason=%s flows=%u",
-		 (unsigned long long)(c->key >> 8 & ((1ULL << 40) - 1)),
-		 reason, c->nflows);
+		 (unsigned long long)(c->key >> 8 & ((1ULL << 40) - 1)), reason,
+		 c->nflows);
 	media_adopt_stats.calls--;
 	media_adopt_stats.ended++;
 	call_free(c);
@@ -244,8 +244,8 @@ static int adopt_one(struct adopt_call *c, const struct fp_flow_spec *spec)
 	return ret;
 }
 
-static int orphan(const struct fp_flow_spec *spec, const struct fp_counters *cnt,
-		  void *arg)
+static int orphan(const struct fp_flow_spec *spec,
+		  const struct fp_counters *cnt, void *arg)
 {
 	struct adopt_call *c;
 	int ret;
@@ -263,8 +263,8 @@ static int orphan(const struct fp_flow_spec *spec, const struct fp_counters *cnt
 		return 0;
 	media_adopt_stats.dropped++;
 	log_warnx("media: flow %016llx from the kernel cannot be adopted "
-		  "(%s); deleted", (unsigned long long)spec->cookie,
-		  strerror(-ret));
+		  "(%s); deleted",
+		  (unsigned long long)spec->cookie, strerror(-ret));
 	fp_orphan_del(spec);
 	return 0;
 }

@@ -152,8 +152,7 @@ struct sctl_rx {
  * compare unsigned.
  */
 bool sctl_msg_ok(const struct nlmsghdr *nlh, size_t left);
-const struct nlmsghdr *sctl_msg_next(const struct nlmsghdr *nlh,
-				     size_t *left);
+const struct nlmsghdr *sctl_msg_next(const struct nlmsghdr *nlh, size_t *left);
 
 /* 0, or -EPROTO when @buf is not a sequence of netlink messages. */
 int sctl_rx_feed(struct sctl_rx *rx, const void *buf, size_t len);
@@ -162,7 +161,7 @@ int sctl_rx_feed(struct sctl_rx *rx, const void *buf, size_t len);
  * The dotted name of the attribute at @offset of request @req (from the
  * message's start), e.g. "flow.local.port": 0, or -ENOENT.
  */
-int sctl_attr_name(const struct nlmsghdr *req, size_t req_len,
-		   uint32_t offset, char *buf, size_t size);
+int sctl_attr_name(const struct nlmsghdr *req, size_t req_len, uint32_t offset,
+		   char *buf, size_t size);
 
 #endif

@@ -27,16 +27,16 @@
 #define EV_RCVBUF (4 << 20)
 
 /* Every field a request may carry; the kernel judges their values. */
-#define FLOW_REQ_FIELDS                                                   \
-	(SIPCTL_FLOW_HAS_COOKIE | SIPCTL_FLOW_HAS_LOCAL | SIPCTL_FLOW_HAS_OUT | \
-	 SIPCTL_FLOW_HAS_PEER | SIPCTL_FLOW_HAS_SRC_MODE |                    \
-	 SIPCTL_FLOW_HAS_SRC | SIPCTL_FLOW_HAS_LATCH_MS |                     \
-	 SIPCTL_FLOW_HAS_FLAGS | SIPCTL_FLOW_HAS_DSCP |                       \
-	 SIPCTL_FLOW_HAS_CLOCK_RATE | SIPCTL_FLOW_HAS_IDLE_MS |               \
-	 SIPCTL_FLOW_HAS_TIMEOUT_MS)
-#define FLOW_NEW_NEEDS                                                    \
-	(SIPCTL_FLOW_HAS_COOKIE | SIPCTL_FLOW_HAS_LOCAL | SIPCTL_FLOW_HAS_OUT | \
-	 SIPCTL_FLOW_HAS_SRC_MODE)
+#define FLOW_REQ_FIELDS                                      \
+	(SIPCTL_FLOW_HAS_COOKIE | SIPCTL_FLOW_HAS_LOCAL |    \
+	 SIPCTL_FLOW_HAS_OUT | SIPCTL_FLOW_HAS_PEER |        \
+	 SIPCTL_FLOW_HAS_SRC_MODE | SIPCTL_FLOW_HAS_SRC |    \
+	 SIPCTL_FLOW_HAS_LATCH_MS | SIPCTL_FLOW_HAS_FLAGS |  \
+	 SIPCTL_FLOW_HAS_DSCP | SIPCTL_FLOW_HAS_CLOCK_RATE | \
+	 SIPCTL_FLOW_HAS_IDLE_MS | SIPCTL_FLOW_HAS_TIMEOUT_MS)
+#define FLOW_NEW_NEEDS                                    \
+	(SIPCTL_FLOW_HAS_COOKIE | SIPCTL_FLOW_HAS_LOCAL | \
+	 SIPCTL_FLOW_HAS_OUT | SIPCTL_FLOW_HAS_SRC_MODE)
 
 struct xfer {
 	size_t len; /* of the request(s) in k.req */
@@ -49,8 +49,8 @@ struct xfer {
 
 static int sock_open(struct mnl_socket **out, int flags, uint32_t *portid)
 {
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_GENERIC,
-						 SOCK_CLOEXEC | flags);
+	struct mnl_socket *nl =
+		mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC | flags);
 	int one = 1, err;
 
 	if (!nl)
@@ -74,10 +74,16 @@ static int transact(struct sipctl *h, struct xfer *x)
 {
 	struct sctl_kernel *k = &h->k;
 	struct sctl_rx rx = {
-		.seq = x->seq, .n = x->n, .portid = k->portid,
-		.req = (const struct nlmsghdr *)k->req, .req_len = x->len,
-		.cb = x->cb, .arg = x->arg, .errs = x->errs,
-		.msg = h->err, .msg_size = sizeof(h->err),
+		.seq = x->seq,
+		.n = x->n,
+		.portid = k->portid,
+		.req = (const struct nlmsghdr *)k->req,
+		.req_len = x->len,
+		.cb = x->cb,
+		.arg = x->arg,
+		.errs = x->errs,
+		.msg = h->err,
+		.msg_size = sizeof(h->err),
 	};
 	ssize_t r;
 
@@ -102,8 +108,8 @@ static struct nlmsghdr *start(struct sipctl *h, uint8_t cmd, uint16_t flags,
 	memset(x, 0, sizeof(*x));
 	x->seq = ++h->k.seq;
 	x->n = 1;
-	return sctl_msg_start(h->k.req, SCTL_REQ_SIZE, h->k.family, cmd,
-			      flags, x->seq);
+	return sctl_msg_start(h->k.req, SCTL_REQ_SIZE, h->k.family, cmd, flags,
+			      x->seq);
 }
 
 /* One request with one flow in it, answered by an ack. */
@@ -145,8 +151,8 @@ static int k_flow_del(struct sipctl *h, const struct sipctl_flow *f)
  * One send of up to BATCH_MAX flows from @f; @done says how many of @f
  * it took (sent, or refused before sending).
  */
-static int batch_once(struct sipctl *h, const struct sipctl_flow *f,
-		      size_t n, int *errs, size_t *done)
+static int batch_once(struct sipctl *h, const struct sipctl_flow *f, size_t n,
+		      int *errs, size_t *done)
 {
 	int idx[BATCH_MAX], res[BATCH_MAX];
 	struct xfer x = { .seq = h->k.seq + 1, .errs = res };
@@ -154,11 +160,9 @@ static int batch_once(struct sipctl *h, const struct sipctl_flow *f,
 	int ret;
 
 	for (i = 0; i < n && x.n < BATCH_MAX; i++) {
-		struct nlmsghdr *nlh =
-			sctl_msg_start(h->k.req + x.len,
-				       SCTL_BATCH_SIZE - x.len, h->k.family,
-				       SIPFP_CMD_FLOW_NEW, NLM_F_ACK,
-				       x.seq + x.n);
+		struct nlmsghdr *nlh = sctl_msg_start(
+			h->k.req + x.len, SCTL_BATCH_SIZE - x.len, h->k.family,
+			SIPFP_CMD_FLOW_NEW, NLM_F_ACK, x.seq + x.n);
 
 		ret = nlh ? sctl_put_flow(nlh, SCTL_BATCH_SIZE - x.len, &f[i],
 					  FLOW_REQ_FIELDS, FLOW_NEW_NEEDS,
@@ -348,8 +352,8 @@ static int k_event_read(struct sipctl *h, sipctl_event_cb cb, void *arg)
 		 * the buffer with ENOSPC: either is gone, read on
 		 */
 		r = mnl_socket_recvfrom(h->k.ev, h->k.rx, SCTL_RX_SIZE);
-		if (r < 0 && (errno == EINTR || errno == ESRCH ||
-			      errno == ENOSPC))
+		if (r < 0 &&
+		    (errno == EINTR || errno == ESRCH || errno == ENOSPC))
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return n;

@@ -22,7 +22,10 @@
 
 #include "internal.h"
 
-#define SPACE(t) { t, sizeof(t) / sizeof(t[0]) - 1 }
+#define SPACE(t)                                \
+	{                                       \
+		t, sizeof(t) / sizeof(t[0]) - 1 \
+	}
 
 static const struct sctl_desc ep_d[] = {
 	[SIPFP_EP_A_ADDR4] = { "addr4", 4 },
@@ -195,8 +198,10 @@ static int put_eps(struct nlmsghdr *nlh, size_t size,
 			continue;
 		ret = put_ep(nlh, size, flow_eps[i].type, a);
 		if (ret == -EAFNOSUPPORT) {
-			snprintf(err, errsize, "flow.%s: not an IPv4 or IPv6 "
-				 "address", flow_d[flow_eps[i].type].name);
+			snprintf(err, errsize,
+				 "flow.%s: not an IPv4 or IPv6 "
+				 "address",
+				 flow_d[flow_eps[i].type].name);
 			return -EINVAL;
 		}
 		if (ret)
@@ -297,7 +302,9 @@ int sctl_put_family(struct nlmsghdr *nlh, size_t size)
 	g->cmd = CTRL_CMD_GETFAMILY;
 	g->version = 1;
 	return mnl_attr_put_strz_check(nlh, size, CTRL_ATTR_FAMILY_NAME,
-				       SIPFP_GENL_NAME) ? 0 : -EMSGSIZE;
+				       SIPFP_GENL_NAME) ?
+		       0 :
+		       -EMSGSIZE;
 }
 
 /* --- parsing --- */
@@ -386,8 +393,7 @@ static int parse_ep(const struct nlattr *nest, union sipctl_addr *out)
 	memset(out, 0, sizeof(*out));
 	if (parse_nest(nest, &ep_s, a))
 		return -EPROTO;
-	if (!a[SIPFP_EP_A_PORT] ||
-	    !a[SIPFP_EP_A_ADDR4] == !a[SIPFP_EP_A_ADDR6])
+	if (!a[SIPFP_EP_A_PORT] || !a[SIPFP_EP_A_ADDR4] == !a[SIPFP_EP_A_ADDR6])
 		return -EPROTO;
 	memcpy(&port, mnl_attr_get_payload(a[SIPFP_EP_A_PORT]), 2);
 	if (a[SIPFP_EP_A_ADDR4]) {
@@ -511,15 +517,15 @@ static const struct {
 				    SIPCTL_STATS_HAS_PACKETS },
 	[SIPFP_STATS_A_BYTES] = { offsetof(struct sipctl_stats, bytes),
 				  SIPCTL_STATS_HAS_BYTES },
-	[SIPFP_STATS_A_DROP_SOURCE] = {
-		offsetof(struct sipctl_stats, drop_source),
-		SIPCTL_STATS_HAS_DROP_SOURCE },
-	[SIPFP_STATS_A_DROP_NO_PEER] = {
-		offsetof(struct sipctl_stats, drop_no_peer),
-		SIPCTL_STATS_HAS_DROP_NO_PEER },
-	[SIPFP_STATS_A_DROP_ROUTE] = {
-		offsetof(struct sipctl_stats, drop_route),
-		SIPCTL_STATS_HAS_DROP_ROUTE },
+	[SIPFP_STATS_A_DROP_SOURCE] = { offsetof(struct sipctl_stats,
+						 drop_source),
+					SIPCTL_STATS_HAS_DROP_SOURCE },
+	[SIPFP_STATS_A_DROP_NO_PEER] = { offsetof(struct sipctl_stats,
+						  drop_no_peer),
+					 SIPCTL_STATS_HAS_DROP_NO_PEER },
+	[SIPFP_STATS_A_DROP_ROUTE] = { offsetof(struct sipctl_stats,
+						drop_route),
+				       SIPCTL_STATS_HAS_DROP_ROUTE },
 	[SIPFP_STATS_A_PASSED] = { offsetof(struct sipctl_stats, passed),
 				   SIPCTL_STATS_HAS_PASSED },
 	[SIPFP_STATS_A_EXPIRED] = { offsetof(struct sipctl_stats, expired),
@@ -598,8 +604,8 @@ int sctl_parse_event(const struct nlmsghdr *nlh, struct sipctl_event *ev)
 		ev->has |= SIPCTL_EVENT_HAS_SOURCE;
 	}
 	if (a[SIPFP_A_REASON]) {
-		ev->reason =
-			*(const uint8_t *)mnl_attr_get_payload(a[SIPFP_A_REASON]);
+		ev->reason = *(const uint8_t *)mnl_attr_get_payload(
+			a[SIPFP_A_REASON]);
 		ev->has |= SIPCTL_EVENT_HAS_REASON;
 	}
 	return 0;
@@ -626,8 +632,7 @@ static int grp_one(const struct nlattr *entry, void *data)
 	return MNL_CB_OK;
 }
 
-int sctl_parse_family(const struct nlmsghdr *nlh, uint16_t *id,
-		      uint32_t *group)
+int sctl_parse_family(const struct nlmsghdr *nlh, uint16_t *id, uint32_t *group)
 {
 	const struct nlattr *a[CTRL_ATTR_MAX + 1];
 	struct grp_find gf = { 0 };
@@ -643,4 +648,3 @@ int sctl_parse_family(const struct nlmsghdr *nlh, uint16_t *id,
 	*group = gf.id;
 	return 0;
 }
-

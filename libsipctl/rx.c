@@ -19,13 +19,15 @@
 /* --- naming attributes of a request --- */
 
 static const struct sctl_space *walk(const char *p, size_t len, size_t pos,
-				uint32_t offset, const struct sctl_space *sp,
-				char *buf, size_t size);
+				     uint32_t offset,
+				     const struct sctl_space *sp, char *buf,
+				     size_t size);
 
 /* One attribute at @pos of the message: is @offset it, or inside it? */
 static const struct sctl_space *walk_one(const struct nlattr *at, size_t pos,
-				    uint32_t offset, const struct sctl_space *sp,
-				    char *buf, size_t size)
+					 uint32_t offset,
+					 const struct sctl_space *sp, char *buf,
+					 size_t size)
 {
 	uint16_t type = mnl_attr_get_type(at);
 	const struct sctl_desc *d = type <= sp->max ? &sp->d[type] : NULL;
@@ -43,8 +45,9 @@ static const struct sctl_space *walk_one(const struct nlattr *at, size_t pos,
 }
 
 static const struct sctl_space *walk(const char *p, size_t len, size_t pos,
-				uint32_t offset, const struct sctl_space *sp,
-				char *buf, size_t size)
+				     uint32_t offset,
+				     const struct sctl_space *sp, char *buf,
+				     size_t size)
 {
 	const struct nlattr *at = (const struct nlattr *)p;
 	int left = len > INT_MAX ? 0 : (int)len;
@@ -61,8 +64,8 @@ static const struct sctl_space *walk(const char *p, size_t len, size_t pos,
 }
 
 /* The space of the nest at @offset (or the top's for 0), and its name. */
-static const struct sctl_space *nest_at(const struct nlmsghdr *req, uint32_t offset,
-				   char *buf, size_t size)
+static const struct sctl_space *nest_at(const struct nlmsghdr *req,
+					uint32_t offset, char *buf, size_t size)
 {
 	size_t hdr = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr));
 
@@ -75,8 +78,8 @@ static const struct sctl_space *nest_at(const struct nlmsghdr *req, uint32_t off
 		    &sctl_top_space, buf, size);
 }
 
-int sctl_attr_name(const struct nlmsghdr *req, size_t req_len,
-		   uint32_t offset, char *buf, size_t size)
+int sctl_attr_name(const struct nlmsghdr *req, size_t req_len, uint32_t offset,
+		   char *buf, size_t size)
 {
 	if (!size || req_len < MNL_NLMSG_HDRLEN || req->nlmsg_len > req_len ||
 	    !offset || !nest_at(req, offset, buf, size) || !buf[0])
@@ -105,8 +108,7 @@ bool sctl_msg_ok(const struct nlmsghdr *nlh, size_t left)
 	       nlh->nlmsg_len <= left;
 }
 
-const struct nlmsghdr *sctl_msg_next(const struct nlmsghdr *nlh,
-				     size_t *left)
+const struct nlmsghdr *sctl_msg_next(const struct nlmsghdr *nlh, size_t *left)
 {
 	size_t step = MNL_ALIGN(nlh->nlmsg_len);
 

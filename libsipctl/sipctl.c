@@ -24,13 +24,13 @@ static int enter(struct sipctl *h)
 	return 0;
 }
 
-#define ROUTE(h, op, ...)                                              \
-	({                                                             \
-		int __r = enter(h);                                    \
-		if (!__r)                                              \
-			__r = (h)->ops->op ? (h)->ops->op(__VA_ARGS__) \
-					   : -EOPNOTSUPP;              \
-		__r;                                                   \
+#define ROUTE(h, op, ...)                                                \
+	({                                                               \
+		int __r = enter(h);                                      \
+		if (!__r)                                                \
+			__r = (h)->ops->op ? (h)->ops->op(__VA_ARGS__) : \
+					     -EOPNOTSUPP;                \
+		__r;                                                     \
 	})
 
 void sipctl_close(struct sipctl *h)

@@ -71,7 +71,8 @@ enum {
 	SIPCTL_FLOW_HAS_TIMEOUT_MS = 1U << 11,
 	/* replies only: */
 	SIPCTL_FLOW_HAS_LATCHED = 1U << 12, /* @latched: a LATCH flow latched */
-	SIPCTL_FLOW_HAS_COUNTERS = 1U << 13, /* @counters.packets .. drop_route */
+	SIPCTL_FLOW_HAS_COUNTERS = 1U
+				   << 13, /* @counters.packets .. drop_route */
 	SIPCTL_FLOW_HAS_LAST = 1U << 14, /* @counters.idle_ms: a packet went */
 	SIPCTL_FLOW_HAS_RTP = 1U << 15, /* @counters.ssrc .. jitter */
 };

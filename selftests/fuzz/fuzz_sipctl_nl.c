@@ -36,10 +36,14 @@ static void ep4(union sipctl_addr *a, uint32_t ip, uint16_t port)
 /* Four FLOW_NEW requests, sequence numbers 1..4, as a batch sends them. */
 static void make_requests(void)
 {
-	struct sipctl_flow f = { .has = REQ_FIELDS, .cookie = 1,
-				 .src_mode = SIPCTL_SRC_LATCH, .dscp = 46,
-				 .latch_ms = 10000, .flags = SIPCTL_F_RTP,
-				 .clock_rate = 8000, .idle_ms = 1000,
+	struct sipctl_flow f = { .has = REQ_FIELDS,
+				 .cookie = 1,
+				 .src_mode = SIPCTL_SRC_LATCH,
+				 .dscp = 46,
+				 .latch_ms = 10000,
+				 .flags = SIPCTL_F_RTP,
+				 .clock_rate = 8000,
+				 .idle_ms = 1000,
 				 .timeout_ms = 2000 };
 	char err[SCTL_ERR_MAX];
 	struct nlmsghdr *nlh;
@@ -110,8 +114,8 @@ static void round_trip(const struct sipctl_flow *f)
 	struct sipctl_flow g;
 	struct nlmsghdr *nlh;
 
-	nlh = sctl_msg_start(again, sizeof(again), 0x20, SIPFP_CMD_FLOW_SET,
-			     0, 1);
+	nlh = sctl_msg_start(again, sizeof(again), 0x20, SIPFP_CMD_FLOW_SET, 0,
+			     1);
 	if (sctl_put_flow(nlh, sizeof(again), f, REQ_FIELDS, 0, err,
 			  sizeof(err)))
 		abort();
@@ -122,7 +126,8 @@ static void round_trip(const struct sipctl_flow *f)
 	    g.latch_ms != f->latch_ms || g.clock_rate != f->clock_rate ||
 	    g.idle_ms != f->idle_ms || g.timeout_ms != f->timeout_ms)
 		abort();
-	if (((g.has & SIPCTL_FLOW_HAS_LOCAL) && !same_ep(&g.local, &f->local)) ||
+	if (((g.has & SIPCTL_FLOW_HAS_LOCAL) &&
+	     !same_ep(&g.local, &f->local)) ||
 	    ((g.has & SIPCTL_FLOW_HAS_OUT) && !same_ep(&g.out, &f->out)) ||
 	    ((g.has & SIPCTL_FLOW_HAS_PEER) && !same_ep(&g.peer, &f->peer)) ||
 	    ((g.has & SIPCTL_FLOW_HAS_SRC) && !same_ep(&g.src, &f->src)))
@@ -154,8 +159,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char msg[SCTL_ERR_MAX];
 	int errs[NREQ];
 	struct sctl_rx rx = {
-		.seq = 1, .n = NREQ, .req = (const void *)reqs,
-		.cb = each_reply, .errs = errs, .msg = msg,
+		.seq = 1,
+		.n = NREQ,
+		.req = (const void *)reqs,
+		.cb = each_reply,
+		.errs = errs,
+		.msg = msg,
 		.msg_size = sizeof(msg),
 	};
 

@@ -295,8 +295,8 @@ int sipctl_flow_del(struct sipctl *h, const struct sipctl_flow *f)
 	int i = kfind(&f->local);
 
 	klog_add(OP_DEL, f);
-	if (i < 0 || ((f->has & SIPCTL_FLOW_HAS_COOKIE) &&
-		      f->cookie != ktab[i].cookie))
+	if (i < 0 ||
+	    ((f->has & SIPCTL_FLOW_HAS_COOKIE) && f->cookie != ktab[i].cookie))
 		return -ENOENT;
 	kused[i] = false;
 	return 0;
@@ -653,9 +653,9 @@ static void test_update(void)
 	r = last(OP_SET);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT_TRUE(ep_is(&r->peer, &pa.addr, true));
-	CU_ASSERT_FALSE(r->has & (SIPCTL_FLOW_HAS_SRC_MODE |
-				  SIPCTL_FLOW_HAS_SRC |
-				  SIPCTL_FLOW_HAS_LATCH_MS));
+	CU_ASSERT_FALSE(r->has &
+			(SIPCTL_FLOW_HAS_SRC_MODE | SIPCTL_FLOW_HAS_SRC |
+			 SIPCTL_FLOW_HAS_LATCH_MS));
 	CU_ASSERT_FALSE(r->has & SIPCTL_FLOW_HAS_COOKIE);
 	/* a new rule is sent, with what is left of the window */
 	now += 4000;
@@ -699,8 +699,7 @@ static void test_events(void)
 	send_to(&pa, &ra, "x");
 	CU_ASSERT_TRUE(fire(ra.fd));
 	CU_ASSERT_EQUAL(nevents, 1);
-	kevent(SIPCTL_EVENT_SOURCE_MISMATCH, &ra.addr, sp.cookie, &pb.addr,
-	       -1);
+	kevent(SIPCTL_EVENT_SOURCE_MISMATCH, &ra.addr, sp.cookie, &pb.addr, -1);
 	CU_ASSERT_EQUAL_FATAL(nevents, 2);
 	CU_ASSERT_EQUAL(events[1].ev, FP_EV_SOURCE_MISMATCH);
 	CU_ASSERT_TRUE(tp_addr_eq(&events[1].addr, &pb.addr));
@@ -874,8 +873,8 @@ static union tp_addr lo(uint16_t port)
 }
 
 /* A flow an earlier sipfpd left: @local -> @out, latched. */
-static void orphan(const char *call, unsigned int stream, int side,
-		   bool rtcp, uint16_t local, uint16_t out)
+static void orphan(const char *call, unsigned int stream, int side, bool rtcp,
+		   uint16_t local, uint16_t out)
 {
 	struct sipctl_flow k = { 0 };
 	union tp_addr l = lo(local), o = lo(out), p = lo(40000 + local);
@@ -1013,7 +1012,10 @@ static void test_adopt_leave(void)
 	ports_exit();
 }
 
-#define T(f) { #f, f }
+#define T(f)          \
+	{             \
+#f, f \
+	}
 
 static CU_TestInfo tests[] = {
 	T(test_select),

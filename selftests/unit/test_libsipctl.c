@@ -80,8 +80,8 @@ static void full_flow(struct sipctl_flow *f)
 static struct nlmsghdr *build(uint8_t cmd, const struct sipctl_flow *f,
 			      uint32_t allow, uint32_t need, int *ret)
 {
-	struct nlmsghdr *nlh = sctl_msg_start(req, sizeof(req), FAMILY, cmd,
-					      NLM_F_ACK, 7);
+	struct nlmsghdr *nlh =
+		sctl_msg_start(req, sizeof(req), FAMILY, cmd, NLM_F_ACK, 7);
 
 	err[0] = 0;
 	*ret = sctl_put_flow(nlh, sizeof(req), f, allow, need, err,
@@ -198,8 +198,8 @@ static void test_request_only_has(void)
 	full_flow(&f);
 	f.has = SIPCTL_FLOW_HAS_LOCAL | SIPCTL_FLOW_HAS_PEER |
 		SIPCTL_FLOW_HAS_LATCHED | SIPCTL_FLOW_HAS_COUNTERS;
-	nlh = build(SIPFP_CMD_FLOW_SET, &f, SIPCTL_FLOW_HAS_LOCAL |
-				       SIPCTL_FLOW_HAS_PEER,
+	nlh = build(SIPFP_CMD_FLOW_SET, &f,
+		    SIPCTL_FLOW_HAS_LOCAL | SIPCTL_FLOW_HAS_PEER,
 		    SIPCTL_FLOW_HAS_LOCAL, &ret);
 	CU_ASSERT_EQUAL_FATAL(ret, 0);
 	fl = top(nlh, SIPFP_A_FLOW);
@@ -246,8 +246,8 @@ static void test_request_refused(void)
 	CU_ASSERT_STRING_EQUAL(err, "flow.peer: not an IPv4 or IPv6 address");
 	/* room for the headers only */
 	full_flow(&f);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(sctl_msg_start(req, GENL_HDR + 40, FAMILY,
-						    1, 0, 1));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(
+		sctl_msg_start(req, GENL_HDR + 40, FAMILY, 1, 0, 1));
 	ret = sctl_put_flow((struct nlmsghdr *)req, GENL_HDR + 40, &f, ~0u, 0,
 			    err, sizeof(err));
 	CU_ASSERT_EQUAL(ret, -EMSGSIZE);
@@ -262,7 +262,8 @@ static void test_request_flush_family(void)
 	CU_ASSERT_EQUAL(sctl_put_flush(nlh, sizeof(req), 5, 0), 0);
 	CU_ASSERT_EQUAL(nlh->nlmsg_len, GENL_HDR);
 	CU_ASSERT_EQUAL(sctl_put_flush(nlh, sizeof(req), 0x5f9dULL << 48,
-				       0xffffULL << 48), 0);
+				       0xffffULL << 48),
+			0);
 	a = top(nlh, SIPFP_A_COOKIE);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_EQUAL(mnl_attr_get_u64(a), 0x5f9dULL << 48);
@@ -283,8 +284,8 @@ static void test_request_flush_family(void)
 static struct nlmsghdr *reply(uint16_t type, uint8_t cmd, uint32_t seq,
 			      uint16_t flags)
 {
-	struct nlmsghdr *nlh = sctl_msg_start(rep, sizeof(rep), type, cmd, 0,
-					      seq);
+	struct nlmsghdr *nlh =
+		sctl_msg_start(rep, sizeof(rep), type, cmd, 0, seq);
 
 	nlh->nlmsg_flags = flags;
 	nlh->nlmsg_pid = PORTID;
@@ -357,8 +358,8 @@ static void test_parse_flow(void)
 				SIPCTL_FLOW_HAS_SRC | SIPCTL_FLOW_HAS_LATCH_MS |
 				SIPCTL_FLOW_HAS_CLOCK_RATE |
 				SIPCTL_FLOW_HAS_LATCHED |
-				SIPCTL_FLOW_HAS_COUNTERS | SIPCTL_FLOW_HAS_LAST |
-				SIPCTL_FLOW_HAS_RTP);
+				SIPCTL_FLOW_HAS_COUNTERS |
+				SIPCTL_FLOW_HAS_LAST | SIPCTL_FLOW_HAS_RTP);
 	CU_ASSERT_EQUAL(f.cookie, 77);
 	ep4(&want, "192.0.2.1", 30002);
 	CU_ASSERT_TRUE(same_ep(&f.out, &want));
@@ -482,9 +483,10 @@ static void test_parse_event(void)
 	ep4(&want, "192.0.2.1", 30000);
 	CU_ASSERT_TRUE(same_ep(&ev.local, &want));
 
-	CU_ASSERT_EQUAL_FATAL(
-		sctl_parse_event(event(SIPFP_EVENT_REMOVED, false,
-				       SIPFP_REMOVED_EXPIRED), &ev), 0);
+	CU_ASSERT_EQUAL_FATAL(sctl_parse_event(event(SIPFP_EVENT_REMOVED, false,
+						     SIPFP_REMOVED_EXPIRED),
+					       &ev),
+			      0);
 	CU_ASSERT_EQUAL(ev.type, SIPCTL_EVENT_REMOVED);
 	CU_ASSERT_TRUE(ev.has & SIPCTL_EVENT_HAS_REASON);
 	CU_ASSERT_FALSE(ev.has & SIPCTL_EVENT_HAS_SOURCE);
@@ -592,7 +594,8 @@ static void test_ack(void)
 	r = build(SIPFP_CMD_FLOW_NEW, &f, ~0u, 0, &ret);
 	rx_init(&rx, 7, 1, r, NULL);
 	CU_ASSERT_EQUAL(sctl_rx_feed(&rx, ack(r, 0, true),
-				     ((struct nlmsghdr *)rep)->nlmsg_len), 0);
+				     ((struct nlmsghdr *)rep)->nlmsg_len),
+			0);
 	CU_ASSERT_TRUE(rx.done);
 	CU_ASSERT_EQUAL(rx.err, 0);
 	CU_ASSERT_STRING_EQUAL(msg, "");
@@ -630,11 +633,11 @@ static void test_extack_offset(void)
 	/* an offset inside a nest names the path */
 	e = ack(r, -EINVAL, true);
 	e->nlmsg_flags |= NLM_F_ACK_TLVS;
-	mnl_attr_put_u32(e, NLMSGERR_ATTR_OFFS,
-			 (const char *)child(top(r, SIPFP_A_FLOW),
-					     SIPFP_FLOW_A_LOCAL) +
-				 MNL_ATTR_HDRLEN + MNL_ALIGN(MNL_ATTR_HDRLEN + 4) -
-				 (const char *)r);
+	mnl_attr_put_u32(
+		e, NLMSGERR_ATTR_OFFS,
+		(const char *)child(top(r, SIPFP_A_FLOW), SIPFP_FLOW_A_LOCAL) +
+			MNL_ATTR_HDRLEN + MNL_ALIGN(MNL_ATTR_HDRLEN + 4) -
+			(const char *)r);
 	rx_init(&rx, 7, 1, r, NULL);
 	sctl_rx_feed(&rx, e, e->nlmsg_len);
 	CU_ASSERT_STRING_EQUAL(msg, "attribute flow.local.port");
@@ -779,7 +782,8 @@ static void test_batch(void)
 		nlh = sctl_msg_start(buf + len, sizeof(buf) - len, FAMILY,
 				     SIPFP_CMD_FLOW_NEW, NLM_F_ACK, 50 + i);
 		CU_ASSERT_EQUAL(sctl_put_flow(nlh, sizeof(buf) - len, &f, ~0u,
-					      0, err, sizeof(err)), 0);
+					      0, err, sizeof(err)),
+				0);
 		len += MNL_ALIGN(nlh->nlmsg_len);
 	}
 	rx_init(&rx, 50, 3, (struct nlmsghdr *)buf, errs);
@@ -818,13 +822,16 @@ static void test_attr_name(void)
 	r = build(SIPFP_CMD_FLOW_NEW, &f, ~0u, 0, &ret);
 	CU_ASSERT_EQUAL(sctl_attr_name(r, r->nlmsg_len,
 				       offset_of(r, SIPFP_FLOW_A_CLOCK_RATE),
-				       name, sizeof(name)), 0);
+				       name, sizeof(name)),
+			0);
 	CU_ASSERT_STRING_EQUAL(name, "flow.clock-rate");
 	CU_ASSERT_EQUAL(sctl_attr_name(r, r->nlmsg_len, GENL_HDR, name,
-				       sizeof(name)), 0);
+				       sizeof(name)),
+			0);
 	CU_ASSERT_STRING_EQUAL(name, "flow");
 	CU_ASSERT_EQUAL(sctl_attr_name(r, r->nlmsg_len, r->nlmsg_len + 4, name,
-				       sizeof(name)), -ENOENT);
+				       sizeof(name)),
+			-ENOENT);
 	CU_ASSERT_EQUAL(sctl_attr_name(r, r->nlmsg_len, 0, name, sizeof(name)),
 			-ENOENT);
 	CU_ASSERT_EQUAL(sctl_attr_name(r, 8, GENL_HDR, name, sizeof(name)),
@@ -840,38 +847,29 @@ static void test_facade(void)
 	CU_ASSERT_EQUAL(sipctl_event_read(NULL, NULL, NULL), -EINVAL);
 	CU_ASSERT_PTR_NULL(sipctl_last_error(NULL));
 	CU_ASSERT_STRING_EQUAL(sipctl_backend(NULL), "none");
-	CU_ASSERT_PTR_NOT_NULL(strstr(sipctl_strerror(NULL, -ENOENT),
-				      "is sipfp.ko loaded?"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(sipctl_strerror(NULL, -ENOENT), "is sipfp.ko loaded?"));
 	CU_ASSERT_STRING_EQUAL(sipctl_strerror(NULL, -EEXIST), "File exists");
 }
 
-#define T(f) { #f, f }
+#define T(f)          \
+	{             \
+#f, f \
+	}
 
 static CU_TestInfo request_tests[] = {
-	T(test_request_header),
-	T(test_request_attrs),
-	T(test_request_only_has),
-	T(test_request_mapped),
-	T(test_request_refused),
-	T(test_request_flush_family),
+	T(test_request_header),	  T(test_request_attrs),
+	T(test_request_only_has), T(test_request_mapped),
+	T(test_request_refused),  T(test_request_flush_family),
 	CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo reply_tests[] = {
-	T(test_parse_flow),
-	T(test_parse_malformed),
-	T(test_parse_stats),
-	T(test_parse_event),
-	T(test_parse_family),
-	T(test_ack),
-	T(test_extack_offset),
-	T(test_extack_missing),
-	T(test_dump),
-	T(test_dump_stop),
-	T(test_batch),
-	T(test_attr_name),
-	T(test_facade),
-	CU_TEST_INFO_NULL,
+	T(test_parse_flow),    T(test_parse_malformed), T(test_parse_stats),
+	T(test_parse_event),   T(test_parse_family),	T(test_ack),
+	T(test_extack_offset), T(test_extack_missing),	T(test_dump),
+	T(test_dump_stop),     T(test_batch),		T(test_attr_name),
+	T(test_facade),	       CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {

@@ -182,7 +182,8 @@ static void test_batch_dump_flush(void)
 	unsigned int n = 0;
 
 	for (int i = 0; i < BATCH; i++)
-		flow4(&f[i], 20000 + 4 * i, (i & 1 ? 0xaaULL : 0xbbULL) << 48 | i);
+		flow4(&f[i], 20000 + 4 * i,
+		      (i & 1 ? 0xaaULL : 0xbbULL) << 48 | i);
 	/* the last one again: only it fails */
 	f[BATCH - 1] = f[0];
 	CU_ASSERT_EQUAL(sipctl_flow_add_batch(h, f, BATCH, errs), -EEXIST);
@@ -254,12 +255,14 @@ static void test_forward_events(void)
 	f.src.sin.sin_port = 0;
 	CU_ASSERT_EQUAL_FATAL(sipctl_flow_add(h, &f), 0);
 	CU_ASSERT_EQUAL(sendto(pa, "hello", 5, 0, (struct sockaddr *)&to,
-			       sizeof(to)), 5);
+			       sizeof(to)),
+			5);
 	CU_ASSERT_EQUAL(poll(&p, 1, 1000), 1);
 	CU_ASSERT_EQUAL(recv(pb, buf, sizeof(buf), MSG_DONTWAIT), 5);
 	/* from a port it did not latch to: dropped, and said so */
 	CU_ASSERT_EQUAL(sendto(other, "evil", 4, 0, (struct sockaddr *)&to,
-			       sizeof(to)), 4);
+			       sizeof(to)),
+			4);
 	wait_events(2);
 	CU_ASSERT_EQUAL_FATAL(nev, 2);
 	CU_ASSERT_EQUAL(evs[0].type, SIPCTL_EVENT_LATCHED);
@@ -303,15 +306,14 @@ static int netns(void)
 	return ret ? -errno : 0;
 }
 
-#define T(f) { #f, f }
+#define T(f)          \
+	{             \
+#f, f \
+	}
 
 static CU_TestInfo tests[] = {
-	T(test_add_get),
-	T(test_extack),
-	T(test_set),
-	T(test_batch_dump_flush),
-	T(test_forward_events),
-	CU_TEST_INFO_NULL,
+	T(test_add_get),	  T(test_extack),	  T(test_set),
+	T(test_batch_dump_flush), T(test_forward_events), CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
@@ -324,8 +326,7 @@ int main(void)
 	int ret = netns();
 
 	if (ret) {
-		printf("no network namespace of our own: %s\n",
-		       strerror(-ret));
+		printf("no network namespace of our own: %s\n", strerror(-ret));
 		return 4;
 	}
 	ret = sipctl_open_kernel(&h);
