@@ -150,7 +150,7 @@ setup_helpers()
 	sink "$B" 10.0.2.2:30000 "$T/b4.log" "[fd00:2::2]:30000" \
 		"$T/b6.log" 10.0.2.2:30002 "$T/brtp.log" &&
 		sink "$R" "$F4" "$T/r4.log" "$F6" "$T/r6.log" \
-			"$FREE" "$T/rfree.log" &&
+			"$FREE" "$T/rfree.log" packet:ra "$T/rcap.log" &&
 		call "$R_IN" "$R_OUT" csum rb off
 }
 
@@ -533,6 +533,16 @@ t_totals()
 		want_stats flows=10 packets="$pk" drop_source="$ds"
 }
 
+# A capture shares the packet's data with the hook (a clone): the hook
+# must have copied what it rewrote, so the capture still holds phone a's
+# packets as sent.
+t_capture()
+{
+	wait_got "$T/rcap.log" v4on 10 &&
+		rewritten "$T/rcap.log" v4on \
+			"cap from=10.0.1.2:4000 to=10.0.1.1:20000"
+}
+
 # What B's stack verified: every checksum the module wrote was right.
 # shellcheck disable=SC2016 # awk's own $fields
 t_checksums()
@@ -567,7 +577,7 @@ setup_helpers || ksft_exit_fail "the UDP helpers"
 nl stats >/dev/null || ksft_exit_fail "the sipfp genetlink family"
 setup_flows || ksft_exit_fail "adding the flows"
 
-tap_plan 25
+tap_plan 26
 case_ok "IPv4: OUT -> PEER, DSCP EF, TTL - 1 (sender offloads its sum)" \
 	t_v4 on
 case_ok "IPv4: the same with the sender's checksum summed in full" t_v4 off
@@ -603,6 +613,8 @@ case_ok "RTP: SSRC, highest sequence, expected, lost, jitter; SSRC change, wrap"
 	t_rtp
 case_ok "totals sum the flows and keep a removed flow's counts" t_totals
 case_ok "B's stack found every rewritten checksum right" t_checksums
+case_ok "a capture on the relay saw the packets as they came, unrewritten" \
+	t_capture
 # The flows as the module counted them, for whoever reads the log.
 nl dump | jq -r '.[] | "# \(.local): \(.counters | tostring)"'
 tap_exit

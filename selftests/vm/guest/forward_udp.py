@@ -13,7 +13,9 @@ Addresses are A.B.C.D:PORT or [V6]:PORT. The sink writes "ready" to the
 first LOG once bound, then for each datagram "from=ADDR tos=N ttl=N len=N
 tag=T": the TOS (traffic class) and TTL (hop limit) it arrived with, and
 the first 8 bytes of its payload, which the sender fills with its tag
-(after the header in an RTP packet). csum IFNAME off makes
+(after the header in an RTP packet). The sink's ADDR packet:IFNAME
+captures the IPv4 UDP packets IFNAME receives instead, each as "cap
+from=ADDR to=ADDR tag=T", as the capture holds them when it reads them. csum IFNAME off makes
 the kernel finish every UDP checksum before a packet leaves IFNAME, so the
 far end verifies it instead of trusting an offload that veth never
 performs.
@@ -42,6 +44,7 @@ SO_NO_CHECK = 11
 SIOCETHTOOL = 0x8946
 ETHTOOL_STXCSUM = 0x17
 RTP_HDR = 12
+ETH_P_IP = 0x0800
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -110,6 +113,12 @@ def ancillary(family, ancdata):
 
 
 def sink_socket(text):
+    if text.startswith("packet:"):
+        # the IPv4 packets an interface receives, as a capture sees them
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM,
+                          socket.htons(ETH_P_IP))
+        s.bind((text[len("packet:"):], ETH_P_IP))
+        return s, socket.AF_PACKET
     addr, port, family = endpoint(text)
     s = socket.socket(family, socket.SOCK_DGRAM)
     if family == socket.AF_INET6:
@@ -129,7 +138,20 @@ def tag_of(data):
     return data[off:off + 8].decode(errors="replace")
 
 
+def capture_one(s, log):
+    pkt = s.recv(65536)
+    hl = (pkt[0] & 0x0F) * 4
+    if len(pkt) < hl + 8 or pkt[9] != socket.IPPROTO_UDP:
+        return
+    src, dst = socket.inet_ntoa(pkt[12:16]), socket.inet_ntoa(pkt[16:20])
+    sport, dport = struct.unpack_from("!HH", pkt, hl)
+    log.write("cap from=%s:%d to=%s:%d tag=%s\n" %
+              (src, sport, dst, dport, tag_of(pkt[hl + 8:])))
+
+
 def sink_one(s, family, log):
+    if family == socket.AF_PACKET:
+        return capture_one(s, log)
     data, anc, _, src = s.recvmsg(65536, socket.CMSG_SPACE(4) * 4)
     tos, ttl = ancillary(family, anc)
     log.write("from=%s tos=%d ttl=%d len=%d tag=%s\n" %
