@@ -7,12 +7,13 @@
 # with nl_api.py), checking what arrives, what it looks like and what the
 # module counted, exactly.
 #
-#  ns A ("phone a")          ns R (relay: the flows)              ns B ("phone b")
-#  10.0.1.2, 10.0.1.3  va -- ra 10.0.1.1      rb 10.0.2.1 -- vb  10.0.2.2
-#  fd00:1::2                    fd00:1::1        fd00:2::1       fd00:2::2
-#  sender                       "daemon" sockets on               sinks on :30000
-#                               10.0.1.1:20000, :20030,           (IPv4, IPv6) and
-#                               [fd00:1::1]:20000                 :30002 (RTP)
+#  ns A ("phone a")        ns R (relay: the flows)          ns B ("phone b")
+#  10.0.1.2, 10.0.1.3  va -- ra 10.0.1.1    rb 10.0.2.1 -- vb  10.0.2.2
+#  fd00:1::2                  fd00:1::1       fd00:2::1        fd00:2::2
+#  sender                     "daemon" sockets on              sinks on :30000
+#                             10.0.1.1:20000, :20030,          (IPv4, IPv6)
+#                             [fd00:1::1]:20000; a capture     and :30002 (RTP)
+#                             on ra
 #
 # rb finishes every UDP checksum in software (no TX offload), so B's stack
 # verifies each checksum the module rewrote; va runs with and without
@@ -416,7 +417,8 @@ t_nft()
 		}
 	EOF
 	send 10.0.1.2:4000 "$F4" 5 --tag nft || return 1
-	want_json nft_json -- "nftables[]|.rule?|.expr[]?|.counter?|.packets?|numbers"=5 ||
+	want_json nft_json -- \
+		"nftables[]|.rule?|.expr[]?|.counter?|.packets?|numbers"=5 ||
 		return 1
 	ip netns exec "$R" nft delete table inet fwdtest || return 1
 	want "$F4" counters.packets="$p0" && wait_got "$T/b4.log" nft 0 &&
@@ -609,7 +611,7 @@ case_ok "latching: SRC's address latches its port, others are dropped" \
 	t_latch
 case_ok "past the latch window: fixed to SRC, nothing latched" \
 	t_latch_window
-case_ok "RTP: SSRC, highest sequence, expected, lost, jitter; SSRC change, wrap" \
+case_ok "RTP: SSRC, sequence, expected, lost, jitter; new SSRC, wrap" \
 	t_rtp
 case_ok "totals sum the flows and keep a removed flow's counts" t_totals
 case_ok "B's stack found every rewritten checksum right" t_checksums

@@ -15,10 +15,10 @@ tag=T": the TOS (traffic class) and TTL (hop limit) it arrived with, and
 the first 8 bytes of its payload, which the sender fills with its tag
 (after the header in an RTP packet). The sink's ADDR packet:IFNAME
 captures the IPv4 UDP packets IFNAME receives instead, each as "cap
-from=ADDR to=ADDR tag=T", as the capture holds them when it reads them. csum IFNAME off makes
-the kernel finish every UDP checksum before a packet leaves IFNAME, so the
-far end verifies it instead of trusting an offload that veth never
-performs.
+from=ADDR to=ADDR tag=T", as the capture holds them when it reads them.
+csum IFNAME off makes the kernel finish every UDP checksum before a packet
+leaves IFNAME, so the far end verifies it instead of trusting an offload
+that veth never performs.
 
 serve exists because under emulation (TCG) starting python takes seconds:
 forward.sh keeps one server in each namespace it sends or asks from and
