@@ -65,7 +65,7 @@ PREFIX ?= /usr/local
 DAEMON_SRCS := $(sort $(wildcard daemon/*.c))
 DAEMON_LIB_OBJS := $(filter-out $(B)/daemon/main.o,$(DAEMON_SRCS:%.c=$(B)/%.o))
 LIBSIPFPD := $(B)/daemon/libsipfpd.a
-DAEMON_LIBS := $(shell pkg-config --libs inih libssl libcrypto sqlite3 2>/dev/null) \
+DAEMON_LIBS := $(shell pkg-config --libs inih libssl libcrypto sqlite3 libcap-ng 2>/dev/null) \
 	$(MNL_LIBS) -lm
 SIPFPD := $(if $(wildcard daemon/main.c),$(B)/daemon/sipfpd)
 

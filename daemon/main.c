@@ -4,6 +4,7 @@
  * run the event loop.  Signal handlers only set flags; the loop's tick
  * acts on them between iterations.
  */
+#include <cap-ng.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -174,12 +175,15 @@ static void tick(void)
 }
 
 /*
- * After binding: nothing else needs root yet.  The fast-path backends
- * will need CAP_NET_ADMIN kept across this (prctl PR_SET_KEEPCAPS, then
- * drop every other capability); not before they exist.
+ * After binding: nothing else needs root.  A kernel fast path changes
+ * flows over netlink for as long as we run, which takes CAP_NET_ADMIN
+ * (the kernel checks it on every request), so that one capability is
+ * kept across the change of user; every other one, and the bounding
+ * set, goes.
  */
 static void drop_privileges(void)
 {
+	bool net_admin = media_needs_net_admin();
 	struct passwd *pw;
 
 	if (!*cfg.user)
@@ -195,12 +199,18 @@ static void drop_privileges(void)
 		log_warnx("user %s does not exist: staying root", cfg.user);
 		return;
 	}
-	if (setgroups(1, &pw->pw_gid) || setgid(pw->pw_gid) ||
-	    setuid(pw->pw_uid))
-		fatal("dropping privileges to %s", cfg.user);
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (net_admin && capng_update(CAPNG_ADD,
+				      CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+				      CAP_NET_ADMIN))
+		fatalx("keeping CAP_NET_ADMIN");
+	if (capng_change_id(pw->pw_uid, pw->pw_gid,
+			    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING))
+		fatalx("dropping privileges to %s failed", cfg.user);
 	if (!setuid(0))
 		fatalx("could regain root after dropping privileges");
-	log_info("running as %s", cfg.user);
+	log_info("running as %s%s", cfg.user,
+		 net_admin ? ", keeping CAP_NET_ADMIN for the fast path" : "");
 }
 
 /* One descriptor per connection, plus listeners and files. */

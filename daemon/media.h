@@ -64,5 +64,7 @@ void media_failed(const struct sip_msg *req, int status, bool cancelled);
 void media_branch_failed(const struct sip_msg *m, const char *branch);
 
 void media_stats_log(void);
+/* The fast path in use changes kernel state (CAP_NET_ADMIN). */
+bool media_needs_net_admin(void);
 
 #endif

@@ -18,6 +18,9 @@ pkgs=(
 	# daemon: TLS, registrar state, config, JSON output, netlink, XDP
 	# loader; linux/bpf.h and linux/genetlink.h come from linux-libc-dev
 	libssl-dev openssl libsqlite3-dev libinih-dev libjson-c-dev
+	# daemon: keeping only CAP_NET_ADMIN (for the kernel fast path) when
+	# it drops root
+	libcap-ng-dev
 	libmnl-dev libbpf-dev bpftool linux-libc-dev
 	# tests: SIPp as the phones, namespaces and veth, firewall and
 	# conntrack set-up, captures when a test fails, helper scripts, ps
