@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "media.h"
+#include "media_adopt.h"
 #include "media_int.h"
 
 #define BUCKETS 4096
@@ -322,6 +323,10 @@ int media_request(struct sip_msg *m, const struct sip_peer *src,
 		end(s, "bye");
 		return 0;
 	}
+	/* a call whose media an earlier sipfpd left in the kernel */
+	if (!s && (m->method == SIP_BYE || m->method == SIP_CANCEL))
+		media_adopt_end(m->call_id,
+				m->method == SIP_BYE ? "bye" : "cancel");
 	if (!s)
 		return 0;
 	/* every request counts for the CSeq our own BYE must pass */
@@ -417,6 +422,8 @@ int media_init(const struct config *cfg)
 	if (ports_init(cfg) || fp_init(cfg, media_flow_event))
 		return -1;
 	running = true;
+	/* before any call: their ports must be ours again first */
+	media_adopt_init(cfg);
 	return 0;
 }
 
@@ -427,14 +434,23 @@ void media_configure(const struct config *cfg)
 
 void media_exit(void)
 {
+	/* the kernel's copies of the flows forward on for the next sipfpd */
+	if (running)
+		fp_leave();
 	for (unsigned int i = 0; i < BUCKETS; i++)
 		while (tab[i])
 			end(tab[i], "shutdown");
 	if (running) {
+		media_adopt_exit();
 		fp_exit();
 		ports_exit();
 	}
 	running = false;
+}
+
+bool media_needs_net_admin(void)
+{
+	return running && strcmp(fp_name(), "relay");
 }
 
 void media_stats_log(void)

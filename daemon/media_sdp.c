@@ -23,7 +23,6 @@
 #include "media_int.h"
 
 static char body[TP_MAX_MSG];
-static uint64_t next_cookie = 1;
 
 static void set_port(union tp_addr *a, uint16_t port)
 {
@@ -299,7 +298,8 @@ static int flow_set(struct media_session *s, unsigned int i, int x,
 
 	spec_for(s, i, x, rtcp, before, &sp);
 	if (!*fp) {
-		sp.cookie = next_cookie++;
+		/* names the call, so a restarted sipfpd can adopt it */
+		sp.cookie = fp_cookie(s->call_id, i, x, rtcp);
 		*fp = fp_flow_add(&sp, s);
 		return *fp ? 0 : -errno;
 	}
