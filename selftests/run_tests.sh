@@ -68,12 +68,24 @@ selected()
 	return 1
 }
 
+# A script may need longer than the default (the VM suite boots two
+# kernels): a "# selftests-timeout: SECONDS" line in its head says so.
+test_timeout()
+{
+	local t
+
+	case "$1" in
+	*.sh) t=$(head -n 30 "$1" | sed -n 's/^# selftests-timeout: \([0-9]*\)$/\1/p') ;;
+	esac
+	echo "${t:-$timeout_s}"
+}
+
 # Streams the test's output while it runs, but reads it from a file, so a
 # child the test leaves behind holding stdout cannot stall the runner.
 run_one()
 {
 	local num=$1 path=$2 hdr="selftests: $3"
-	local log=$tmp/log pid rc t0 secs reason left
+	local log=$tmp/log pid rc t0 secs reason left limit
 
 	echo "# $hdr"
 	if [ ! -x "$path" ]; then
@@ -89,7 +101,8 @@ run_one()
 
 	t0=$SECONDS
 	: >"$log"
-	timeout -k 10 "$timeout_s" "$path" </dev/null >"$log" 2>&1 &
+	limit=$(test_timeout "$path")
+	timeout -k 10 "$limit" "$path" </dev/null >"$log" 2>&1 &
 	pid=$!
 	tail -n +1 -s 0.1 -f --pid="$pid" "$log" | sed -u 's/^/# /'
 	wait "$pid"
@@ -115,8 +128,8 @@ run_one()
 		echo "ok $num $hdr # SKIP ${reason:-no reason given}"
 		skipped=$((skipped + 1))
 	elif { [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; } &&
-	     [ "$secs" -ge "$timeout_s" ]; then
-		echo "not ok $num $hdr # TIMEOUT $timeout_s seconds"
+	     [ "$secs" -ge "$limit" ]; then
+		echo "not ok $num $hdr # TIMEOUT $limit seconds"
 		failed=$((failed + 1))
 	else
 		echo "not ok $num $hdr # exit=$rc"

@@ -82,10 +82,12 @@ addr()
 		setup_fail "address $3 on $1/$2"
 }
 
-# wait_for MS CMD...: run CMD until it succeeds, at most MS milliseconds.
+# wait_for MS CMD...: run CMD until it succeeds, at most MS milliseconds,
+# times SIPFP_WAIT_SCALE where everything runs slower (the VM's emulated
+# CPU): a bound, never a delay, so it costs nothing where things are fast.
 wait_for()
 {
-	local deadline=$(($(date +%s%3N) + $1))
+	local deadline=$(($(date +%s%3N) + $1 * ${SIPFP_WAIT_SCALE:-1}))
 
 	shift
 	until "$@"; do

@@ -293,13 +293,16 @@ declare -A PHONE_NS PHONE_IP PHONE_PID
 # them); NAME.msg, NAME.log (its steps), NAME.err.
 mphone()
 {
-	local name=$1 ns=$2 scen=$3 ip=$4 mp=$5
+	local name=$1 ns=$2 scen=$3 ip=$4 mp=$5 scale=${SIPFP_WAIT_SCALE:-1}
 
 	shift 5
 	rm -f "$TMP_DIR/$name".*
+	# SIPp's bounds and its overload watchdog stretch as wait_for's do
 	(cd "$TMP_DIR" && exec ip netns exec "$ns" sipp -sf "$SCEN/$scen" \
 		-t u1 -i "$ip" -p 5060 -mi "$ip" -mp "$mp" -m 1 -nostdin \
-		-timeout 60 -timeout_error -cid_str "$CID" \
+		-timeout $((60 * scale)) -timeout_error -cid_str "$CID" \
+		-watchdog_minor_threshold $((500 * scale)) \
+		-watchdog_major_threshold $((3000 * scale)) \
 		-trace_msg -message_file "$TMP_DIR/$name.msg" \
 		-trace_err -error_file "$TMP_DIR/$name.err" \
 		-trace_logs -log_file "$TMP_DIR/$name.log" \
@@ -530,6 +533,7 @@ want_path()
 		}' "$LOG")
 	[ -z "$bad" ] && return 0
 	echo "# flow from=$1 kind=$2: path=$bad, want $FASTPATH"
+	grep -e ' media: flow ' -e 'fast path' "$LOG" | sed 's/^/# /'
 	return 1
 }
 

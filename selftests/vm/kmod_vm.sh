@@ -11,8 +11,12 @@
 #   selftests/vm/kmod_vm.sh [KVER...]     default: every bootable kernel
 #
 # Environment: VM_TESTS (guest tests instead of the list), VM_TEST_TIMEOUT
-# (seconds per guest test, default 90), VM_TIMEOUT (seconds per VM, default
-# 45 + VM_TEST_TIMEOUT per test), VM_LOGLEVEL (console loglevel, default 4).
+# (seconds per guest test, default 90; VM_NET_TEST_TIMEOUT for net/ ones,
+# default 600), VM_TIMEOUT (seconds per VM, default 45 + those), VM_LOGLEVEL
+# (console loglevel, default 4), SIPFP_WAIT_SCALE (how much longer the net
+# tests' bounds are in the VM, default 10).
+#
+# selftests-timeout: 3600
 # What the last run left: $O/vm/KVER/ (README.md).
 
 # The guest runs the tests from the repo top, as the runner does.
@@ -140,7 +144,12 @@ done
 mapfile -t tests < <(vm_tests)
 # Long enough for every guest test to use its own timeout, so a hang
 # inside one is reported as that test's.
-: "${VM_TIMEOUT:=$((45 + VM_TEST_TIMEOUT * ${#tests[@]}))}"
+if [ -z "${VM_TIMEOUT:-}" ]; then
+	VM_TIMEOUT=45
+	for t in "${tests[@]}"; do
+		VM_TIMEOUT=$((VM_TIMEOUT + $(vm_test_timeout "$t")))
+	done
+fi
 points=("${VM_FIRST[@]}" "${tests[@]}" "${VM_LAST[@]}")
 tap_plan $((${#kernels[@]} * (${#points[@]} + 1)))
 for k in "${kernels[@]}"; do

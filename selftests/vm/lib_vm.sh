@@ -35,6 +35,17 @@ VM_MODULES=(
 )
 
 : "${VM_TEST_TIMEOUT:=90}"
+# a net test runs a whole call or several under emulation
+: "${VM_NET_TEST_TIMEOUT:=600}"
+
+# vm_test_timeout PATH: seconds a guest test may take.
+vm_test_timeout()
+{
+	case "$1" in
+	net/*) echo "$VM_NET_TEST_TIMEOUT" ;;
+	*) echo "$VM_TEST_TIMEOUT" ;;
+	esac
+}
 VM_TESTS_FILE=selftests/vm/guest/tests.list
 
 # vm_kernels: every kernel we can both boot and build for, oldest first.
