@@ -79,7 +79,7 @@ BENCHES := $(BENCH_SRCS:%.c=$(B)/%)
 BENCH_SCRIPTS := $(sort $(wildcard tools/bench/bench_*.sh))
 # programs the scripts run (not benchmarks themselves: `make bench` does
 # not run them)
-BENCH_HELPERS := $(B)/tools/bench/rtpblast
+BENCH_HELPERS := $(B)/tools/bench/rtpblast $(B)/tools/bench/flowadd
 
 # --- unit tests: every selftests/unit/test_*.c is one CUnit program ---
 UNIT_SRCS := $(sort $(wildcard selftests/unit/test_*.c))
@@ -153,6 +153,9 @@ $(B)/tools/bench/%: $(B)/tools/bench/%.o $(LIBSIP)
 
 # the baseline parser, measured beside ours in the same run
 BENCH_LIBS_bench_parse := -losipparser2
+# bench_kmod.sh's flow installer, in the VM
+$(B)/tools/bench/flowadd: $(LIBSIPCTL)
+BENCH_LIBS_flowadd := $(MNL_LIBS)
 
 $(B)/selftests/unit/%: $(B)/selftests/unit/%.o $(UNIT_LIB_OBJS) $(LIBSIPFPD) $(LIBSIP) \
 	$(LIBSIPCTL)
