@@ -259,7 +259,10 @@ ports_freed()
 }
 
 media_setup nat
-media_start "$BOB" "latch_window = 10"
+# the window and the timeout stretch as the bounds do where everything
+# runs slower (the VM), or the spraying outlasts them
+media_start "$BOB" "latch_window = $((10 * ${SIPFP_WAIT_SCALE:-1}))" \
+	"media_timeout = $((60 * ${SIPFP_WAIT_SCALE:-1}))"
 
 tap_plan 13
 
