@@ -31,8 +31,9 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
-	# module: modinfo, insmod, rmmod
-	kmod
+	# module: modinfo, insmod, rmmod; dkms, which builds it for the
+	# sipfp-dkms package and which selftests/kmod_dkms.sh checks
+	kmod dkms
 )
 
 warn()
