@@ -116,17 +116,16 @@ static bool spec_ok(const struct fp_flow_spec *spec)
 	       spec->src_mode <= FP_SRC_LATCH && spec->dscp <= 63;
 }
 
-struct fp_flow *fp_flow_add(const struct fp_flow_spec *spec, void *user)
+/* A flow the backend takes on through @op (add, or adopt). */
+static struct fp_flow *flow_new(const struct fp_flow_spec *spec,
+				fp_event_fn cb, void *user,
+				int (*op)(struct fp_flow *f))
 {
 	struct fp_flow *f;
 	int ret;
 
-	if (!backend) {
-		errno = ENODEV;
-		return NULL;
-	}
-	if (!spec_ok(spec)) {
-		errno = EINVAL;
+	if (!backend || !op || !spec_ok(spec)) {
+		errno = !backend ? ENODEV : !op ? EOPNOTSUPP : EINVAL;
 		return NULL;
 	}
 	f = calloc(1, sizeof(*f));
@@ -134,14 +133,20 @@ struct fp_flow *fp_flow_add(const struct fp_flow_spec *spec, void *user)
 		return NULL;
 	f->spec = *spec;
 	f->user = user;
+	f->cb = cb;
 	f->be = backend;
-	ret = backend->add(f);
+	ret = op(f);
 	if (ret) {
 		free(f);
 		errno = -ret;
 		return NULL;
 	}
 	return f;
+}
+
+struct fp_flow *fp_flow_add(const struct fp_flow_spec *spec, void *user)
+{
+	return flow_new(spec, NULL, user, backend ? backend->add : NULL);
 }
 
 int fp_flow_update(struct fp_flow *f, const struct fp_flow_spec *spec)
@@ -214,28 +219,7 @@ int fp_orphans(fp_orphan_fn fn, void *arg)
 struct fp_flow *fp_flow_adopt(const struct fp_flow_spec *spec, fp_event_fn cb,
 			      void *user)
 {
-	struct fp_flow *f;
-	int ret;
-
-	if (!backend || !backend->adopt || !spec_ok(spec)) {
-		errno = !backend ? ENODEV : !backend->adopt ? EOPNOTSUPP :
-							       EINVAL;
-		return NULL;
-	}
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return NULL;
-	f->spec = *spec;
-	f->user = user;
-	f->cb = cb;
-	f->be = backend;
-	ret = backend->adopt(f);
-	if (ret) {
-		free(f);
-		errno = -ret;
-		return NULL;
-	}
-	return f;
+	return flow_new(spec, cb, user, backend ? backend->adopt : NULL);
 }
 
 int fp_orphan_del(const struct fp_flow_spec *spec)

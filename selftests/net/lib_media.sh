@@ -287,6 +287,21 @@ media_start()
 
 declare -A PHONE_NS PHONE_IP PHONE_PID
 
+# bob_registers: bob (nsb) registers with sipfpd, digest and all.
+bob_registers()
+{
+	phone breg "$nsb" register.xml u1 "$BOB" "$BOX_B:5060" -p 5060 \
+		-s bob -ap "${PW[bob]}" -auth_uri "$DOMAIN" \
+		-key domain "$DOMAIN" -key expires 3600
+}
+
+# alice_calls_bob: both steered phones up, alice calling bob's AOR.
+alice_calls_bob()
+{
+	call_up a "$nsa" "$ALICE" "$ALICE_MP" -- b "$nsb" "$BOB" "$BOB_MP" \
+		-s bob -- -s bob -key me "alice@$DOMAIN"
+}
+
 # mphone NAME NS SCENARIO IP MEDIA_PORT [SIPP ARGS...]: a steered phone in
 # the background, on IP:5060, its media at IP:MEDIA_PORT, Call-ID $CID
 # when it calls (a test making more than one call changes CID between

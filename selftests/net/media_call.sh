@@ -28,19 +28,6 @@
 # shellcheck source=selftests/net/lib_media.sh
 source "$(dirname "$0")/lib_media.sh"
 
-bob_registers()
-{
-	phone breg "$nsb" register.xml u1 "$BOB" "$BOX_B:5060" -p 5060 \
-		-s bob -ap "${PW[bob]}" -auth_uri "$DOMAIN" \
-		-key domain "$DOMAIN" -key expires 3600
-}
-
-call()
-{
-	call_up a "$nsa" "$ALICE" "$ALICE_MP" -- b "$nsb" "$BOB" "$BOB_MP" \
-		-s bob -- -s bob -key me "alice@$DOMAIN"
-}
-
 # The relay's address and port as each phone was told, by the SDP of
 # the INVITE bob got and of the 200 alice got, for alice's INVITE with
 # CSeq N (1 the call, 2 hold, 3 resume, 4 move).
@@ -287,7 +274,7 @@ name="bob registers"
 case_ok bob_registers
 
 name="alice calls bob through sipfpd: INVITE, 200, ACK"
-if case_ok call; then
+if case_ok alice_calls_bob; then
 	name="bob's INVITE: sipfpd's address on his side, ICE gone, the rest kept"
 	case_ok offer_at_bob
 	name="alice's 200: sipfpd's address on her side"

@@ -21,17 +21,9 @@ source "$(dirname "$0")/lib_media.sh"
 # the VM runs everything ~10x slower: the timeout stretches with it
 TIMEOUT_S=$((2 * ${SIPFP_WAIT_SCALE:-1}))
 
-bob_registers()
-{
-	phone breg "$nsb" register.xml u1 "$BOB" "$BOX_B:5060" -p 5060 \
-		-s bob -ap "${PW[bob]}" -auth_uri "$DOMAIN" \
-		-key domain "$DOMAIN" -key expires 3600
-}
-
 call()
 {
-	call_up a "$nsa" "$ALICE" "$ALICE_MP" -- b "$nsb" "$BOB" "$BOB_MP" \
-		-s bob -- -s bob -key me "alice@$DOMAIN" && T0=$(date +%s%3N)
+	alice_calls_bob && T0=$(date +%s%3N)
 }
 
 # Both phones play a little, then fall silent; T0 is when the last of

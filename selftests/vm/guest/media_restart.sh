@@ -26,19 +26,6 @@ NL_API=$here/nl_api.py
 [ "$FASTPATH" = kmod ] ||
 	ksft_exit_skip "only a kernel fast path outlives sipfpd: run in the VM (selftests/vm/kmod_vm.sh)"
 
-bob_registers()
-{
-	phone breg "$nsb" register.xml u1 "$BOB" "$BOX_B:5060" -p 5060 \
-		-s bob -ap "${PW[bob]}" -auth_uri "$DOMAIN" \
-		-key domain "$DOMAIN" -key expires 3600
-}
-
-call()
-{
-	call_up a "$nsa" "$ALICE" "$ALICE_MP" -- b "$nsb" "$BOB" "$BOB_MP" \
-		-s bob -- -s bob -key me "alice@$DOMAIN"
-}
-
 kernel_flows()
 {
 	ip netns exec "$proxy" python3 "$NL_API" stats --field flows
@@ -99,7 +86,7 @@ name="bob registers"
 case_ok bob_registers
 
 name="alice calls bob through sipfpd on the kernel path"
-if case_ok call; then
+if case_ok alice_calls_bob; then
 	name="sipfpd restarts mid-call: flows adopted, every packet arrives"
 	case_ok restart_mid_call
 	name="alice hangs up: the new sipfpd ends the adopted call's flows"
