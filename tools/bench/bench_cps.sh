@@ -103,10 +103,6 @@ RECV_TIMEOUT_MS=5000
 MEDIA_PORT_MIN=16384
 MEDIA_PORT_MAX=65535
 
-UAC=192.0.2.2
-PX_L=192.0.2.1
-PX_R=198.51.100.1
-UAS=198.51.100.2
 DOMAIN=bench.example.org
 CALLEE=15550001
 
@@ -147,29 +143,6 @@ now_ms()
 pct()
 {
 	echo $(($1 * 100000 / (CLK_TCK * ($2 > 0 ? $2 : 1))))
-}
-
-setup_topology()
-{
-	setup_ns uac px uas
-	veth "$uac" eth0 "$px" eth1
-	veth "$uas" eth0 "$px" eth2
-	{ ip -n "$uac" addr add "$UAC/24" dev eth0 &&
-	  ip -n "$px" addr add "$PX_L/24" dev eth1 &&
-	  ip -n "$px" addr add "$PX_R/24" dev eth2 &&
-	  ip -n "$uas" addr add "$UAS/24" dev eth0; } || setup_fail "addresses"
-	# A proxy may send from either of its addresses (Kamailio sends from
-	# its first socket); the phones reach both through it.
-	{ ip -n "$uac" route add default via "$PX_L" &&
-	  ip -n "$uas" route add default via "$PX_R"; } || setup_fail "routes"
-}
-
-# veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both up.
-veth()
-{
-	{ ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" &&
-	  ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up; } ||
-		setup_fail "veth $2-$4"
 }
 
 # --- the proxies ---

@@ -130,10 +130,6 @@ if [ -n "${BENCH_PIN:-}" ]; then
 	PIN_SEND=(taskset -c 0) PIN_BOX=(taskset -c 1) SPLIT_CPU=1
 fi
 
-UAC=192.0.2.2
-PX_L=192.0.2.1
-PX_R=198.51.100.1
-UAS=198.51.100.2
 DOMAIN=bench.example.org
 CALLEE=15550001
 # caller i sends from CALLER_PORT + 2i (RTP ports are even)
@@ -186,36 +182,6 @@ div()
 listening()
 {
 	[ "$(ip netns exec "$1" ss -Hlnu "sport = :$2" | wc -l)" -ge "${3:-1}" ]
-}
-
-# --- topology ---
-
-# veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both up.
-veth()
-{
-	{ ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" &&
-	  ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up; } ||
-		setup_fail "veth $2-$4"
-}
-
-setup_topology()
-{
-	setup_ns uac px uas
-	veth "$uac" eth0 "$px" eth1
-	veth "$uas" eth0 "$px" eth2
-	{ ip -n "$uac" addr add "$UAC/24" dev eth0 &&
-	  ip -n "$px" addr add "$PX_L/24" dev eth1 &&
-	  ip -n "$px" addr add "$PX_R/24" dev eth2 &&
-	  ip -n "$uas" addr add "$UAS/24" dev eth0; } || setup_fail "addresses"
-	{ ip -n "$uac" route add default via "$PX_L" &&
-	  ip -n "$uas" route add default via "$PX_R"; } || setup_fail "routes"
-	# kfwd's path; a relay's packets are addressed to px and never take it
-	ip netns exec "$px" sysctl -qw net.ipv4.ip_forward=1 ||
-		setup_fail "ip_forward in $px"
-	# a datagram across resolves the neighbours on the way (uac's of px,
-	# px's of uas) before a trial's first packets would wait for them
-	ip netns exec "$uac" bash -c "echo >/dev/udp/$UAS/9" ||
-		setup_fail "a datagram across $px"
 }
 
 # --- the relays' processes ---
@@ -913,7 +879,7 @@ main()
 	: >"$TMP_DIR/users"
 	chmod 600 "$TMP_DIR/users"
 	! uses sipfpd || configs sipfpd
-	setup_topology
+	setup_topology forward
 	rtpengine_check
 
 	echo "window_s=$WINDOW_S"

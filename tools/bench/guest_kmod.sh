@@ -45,10 +45,6 @@ FLOWADD=$O/tools/bench/flowadd
 NL_API=$PWD/selftests/vm/guest/nl_api.py
 CONF=$O/vm-bench/$(uname -r)/bench.conf
 
-UAC=192.0.2.2
-PX_L=192.0.2.1
-PX_R=198.51.100.1
-UAS=198.51.100.2
 PORT=20000
 SINK_PORT=40000
 SSRC=0x5eed0000
@@ -89,32 +85,6 @@ require()
 	[ -d /sys/module/sipfp ] || setup_fail "sipfp.ko is not loaded"
 	[ -x "$BLAST" ] || setup_fail "no $BLAST (make on the host)"
 	[ -x "$FLOWADD" ] || setup_fail "no $FLOWADD (make on the host)"
-}
-
-veth()
-{
-	{ ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" &&
-	  ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up; } ||
-		setup_fail "veth $2-$4"
-}
-
-setup_topology()
-{
-	setup_ns uac px uas
-	veth "$uac" eth0 "$px" eth1
-	veth "$uas" eth0 "$px" eth2
-	{ ip -n "$uac" addr add "$UAC/24" dev eth0 &&
-	  ip -n "$px" addr add "$PX_L/24" dev eth1 &&
-	  ip -n "$px" addr add "$PX_R/24" dev eth2 &&
-	  ip -n "$uas" addr add "$UAS/24" dev eth0; } || setup_fail "addresses"
-	{ ip -n "$uac" route add default via "$PX_L" &&
-	  ip -n "$uas" route add default via "$PX_R"; } || setup_fail "routes"
-	ip netns exec "$px" sysctl -qw net.ipv4.ip_forward=1 ||
-		setup_fail "ip_forward in $px"
-	# resolves the neighbours on both paths before a trial's first
-	# packets would wait for them
-	ip netns exec "$uac" bash -c "echo >/dev/udp/$UAS/9" ||
-		setup_fail "a datagram across $px"
 }
 
 # streams FILE DST_ADDR FIRST_DST_PORT STEP: rtpblast's streams.
@@ -291,7 +261,7 @@ main()
 		setup_fail mktemp
 	say "$(uname -r), $(nproc) CPUs; $STREAMS streams, ${WINDOW_S} s" \
 		"windows, $ROUNDS rounds; $FLOWS flow adds"
-	setup_topology
+	setup_topology forward
 	setup_flows
 	forwarding
 	flow_adds

@@ -102,3 +102,42 @@ setup_ns()
 		eval "$name=\$ns"
 	done
 }
+
+# The benchmarks' topology: uac and uas on subnets of their own, px between.
+UAC=192.0.2.2
+PX_L=192.0.2.1
+PX_R=198.51.100.1
+UAS=198.51.100.2
+
+# veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both up.
+veth()
+{
+	{ ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" &&
+	  ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up; } ||
+		setup_fail "veth $2-$4"
+}
+
+# setup_topology [forward]: namespaces uac, px and uas, addressed and
+# routed through px. A proxy may send from either of its addresses
+# (Kamailio sends from its first socket); the phones reach both through
+# px. With "forward", px also routes between them (the kernel forwarding
+# baseline; a relay's packets are addressed to px and never take that
+# path), and a datagram across resolves the neighbours on the way before
+# a trial's first packets would wait for them.
+setup_topology()
+{
+	setup_ns uac px uas
+	veth "$uac" eth0 "$px" eth1
+	veth "$uas" eth0 "$px" eth2
+	{ ip -n "$uac" addr add "$UAC/24" dev eth0 &&
+	  ip -n "$px" addr add "$PX_L/24" dev eth1 &&
+	  ip -n "$px" addr add "$PX_R/24" dev eth2 &&
+	  ip -n "$uas" addr add "$UAS/24" dev eth0; } || setup_fail "addresses"
+	{ ip -n "$uac" route add default via "$PX_L" &&
+	  ip -n "$uas" route add default via "$PX_R"; } || setup_fail "routes"
+	[ "${1:-}" = forward ] || return 0
+	ip netns exec "$px" sysctl -qw net.ipv4.ip_forward=1 ||
+		setup_fail "ip_forward in $px"
+	ip netns exec "$uac" bash -c "echo >/dev/udp/$UAS/9" ||
+		setup_fail "a datagram across $px"
+}
