@@ -86,16 +86,7 @@ media_topology()
 	ip netns exec "$proxy" sh -c \
 		'for f in /proc/sys/net/ipv4/conf/*/rp_filter; do echo 0 >"$f"; done' ||
 		setup_fail "rp_filter off in $proxy"
-	ip netns exec "$nat" sysctl -qw net.ipv4.ip_forward=1 ||
-		setup_fail "forwarding in $nat"
-	ip netns exec "$nat" nft -f - <<-EOF || setup_fail "nft in $nat"
-		table ip nat {
-			chain post {
-				type nat hook postrouting priority srcnat;
-				oifname "eth0" masquerade random
-			}
-		}
-	EOF
+	nat_masquerade
 	phone_sets "$natc"
 	phone_sets "$spray"
 }

@@ -65,9 +65,15 @@ topology()
 	# what makes the NAT matter: carol's own address is out of reach
 	! ip -n "$proxy" route get "$PC" >/dev/null 2>&1 ||
 		setup_fail "$proxy has a route to $PC"
+	nat_masquerade
+}
+
+# nat_masquerade: $nat forwards and masquerades what leaves by its eth0;
+# random, so the NAT's port is not carol's, as with most home routers.
+nat_masquerade()
+{
 	ip netns exec "$nat" sysctl -qw net.ipv4.ip_forward=1 ||
 		setup_fail "forwarding in $nat"
-	# random: the NAT's port is not carol's, as with most home routers
 	ip netns exec "$nat" nft -f - <<-EOF || setup_fail "nft in $nat"
 		table ip nat {
 			chain post {
