@@ -69,6 +69,22 @@ DAEMON_LIBS := $(shell pkg-config --libs inih libssl libcrypto sqlite3 libcap-ng
 	$(MNL_LIBS) -lm
 SIPFPD := $(if $(wildcard daemon/main.c),$(B)/daemon/sipfpd)
 
+# --- the XDP program: clang -target bpf, then a libbpf skeleton that
+# embeds the object, so the loader and tests open no file at run time.
+# The program reads only UAPI structs (xdp_md), so no vmlinux.h or CO-RE.
+# <linux/bpf.h> wants <asm/types.h>, which Debian keeps in the multiarch
+# directory that clang's bpf target does not search by itself.
+# DAEMON: an object that includes sipfp_xdp.skel.h takes
+#   CPPFLAGS += -I$(B)/daemon/bpf -Idaemon/bpf
+# and an order-only dependency on $(XDP_SKEL) (| $(XDP_SKEL)); -MMD then
+# records the real one after the first build.
+BPF_CFLAGS := -target bpf -g -O2 -Wall -Werror -Idaemon/bpf \
+	-idirafter /usr/include/$(shell gcc -print-multiarch 2>/dev/null)
+XDP_OBJ := $(B)/daemon/bpf/sipfp_xdp.bpf.o
+XDP_SKEL := $(B)/daemon/bpf/sipfp_xdp.skel.h
+BPFTOOL ?= bpftool
+LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+
 # --- tools ---
 TOOLS := $(B)/tools/sipdump
 
@@ -99,12 +115,22 @@ FUZZ_EXTRA_fuzz_digest := daemon/digest.c daemon/users.c \
 FUZZ_EXTRA_fuzz_sipctl_nl := -Ilibsipctl libsipctl/msg.c libsipctl/rx.c $(MNL_LIBS)
 
 all: $(LIBSIP) $(LIBSIPCTL) $(LIBSIPCTL_SO) $(LIBSIPCTL_PC) $(SIPFPD) \
-	$(TOOLS) $(BENCHES) $(BENCH_HELPERS)
+	$(TOOLS) $(BENCHES) $(BENCH_HELPERS) $(XDP_SKEL)
 
 $(B)/%.o: %.c
 	$(quiet) CC $@
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# A shorter stem than $(B)/%.o's, so make picks this rule for .bpf.o.
+$(B)/daemon/bpf/%.bpf.o: daemon/bpf/%.bpf.c
+	$(quiet) BPF $@
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/daemon/bpf/%.skel.h: $(B)/daemon/bpf/%.bpf.o
+	$(quiet) GEN $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $* >$@
 
 $(LIBSIP): $(LIBSIP_OBJS)
 	$(quiet) AR $@
@@ -160,7 +186,12 @@ BENCH_LIBS_flowadd := $(MNL_LIBS)
 $(B)/selftests/unit/%: $(B)/selftests/unit/%.o $(UNIT_LIB_OBJS) $(LIBSIPFPD) $(LIBSIP) \
 	$(LIBSIPCTL)
 	$(quiet) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(DAEMON_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(DAEMON_LIBS) $(UNIT_LIBS_$*)
+
+# the XDP program under BPF_PROG_TEST_RUN, through its skeleton
+$(B)/selftests/unit/test_xdp_prog.o: CPPFLAGS += -I$(B)/daemon/bpf -Idaemon/bpf
+$(B)/selftests/unit/test_xdp_prog.o: | $(XDP_SKEL)
+UNIT_LIBS_test_xdp_prog := $(LIBBPF_LIBS)
 
 $(O)/fuzz/fuzz_digest: daemon/digest.c daemon/users.c daemon/digest.h \
 	daemon/users.h
