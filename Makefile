@@ -83,6 +83,7 @@ BPF_CFLAGS := -target bpf -g -O2 -Wall -Werror -Idaemon/bpf \
 XDP_OBJ := $(B)/daemon/bpf/sipfp_xdp.bpf.o
 XDP_SKEL := $(B)/daemon/bpf/sipfp_xdp.skel.h
 BPFTOOL ?= bpftool
+XDP_PASS_OBJ := $(B)/selftests/net/xdp_pass.bpf.o
 LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 
 # --- tools ---
@@ -115,7 +116,7 @@ FUZZ_EXTRA_fuzz_digest := daemon/digest.c daemon/users.c \
 FUZZ_EXTRA_fuzz_sipctl_nl := -Ilibsipctl libsipctl/msg.c libsipctl/rx.c $(MNL_LIBS)
 
 all: $(LIBSIP) $(LIBSIPCTL) $(LIBSIPCTL_SO) $(LIBSIPCTL_PC) $(SIPFPD) \
-	$(TOOLS) $(BENCHES) $(BENCH_HELPERS) $(XDP_SKEL)
+	$(TOOLS) $(BENCHES) $(BENCH_HELPERS) $(XDP_SKEL) $(XDP_PASS_OBJ)
 
 $(B)/%.o: %.c
 	$(quiet) CC $@
@@ -124,6 +125,12 @@ $(B)/%.o: %.c
 
 # A shorter stem than $(B)/%.o's, so make picks this rule for .bpf.o.
 $(B)/daemon/bpf/%.bpf.o: daemon/bpf/%.bpf.c
+	$(quiet) BPF $@
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c -o $@ $<
+
+# the XDP media tests' probe: does native XDP attach to veth here?
+$(B)/selftests/net/%.bpf.o: selftests/net/%.bpf.c
 	$(quiet) BPF $@
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c -o $@ $<

@@ -24,8 +24,10 @@ pkgs=(
 	libmnl-dev libbpf-dev bpftool linux-libc-dev
 	# tests: SIPp as the phones, namespaces and veth, firewall and
 	# conntrack set-up, captures when a test fails, helper scripts, ps
-	# for the runner's leak check
-	sip-tester iproute2 nftables tcpdump python3 procps
+	# for the runner's leak check; veth offloads for the XDP tests (a
+	# veth peer needs NAPI to take redirected frames, and complete
+	# checksums for XDP to rewrite)
+	sip-tester iproute2 nftables tcpdump python3 procps ethtool
 	# VM: the module is loaded in qemu, in both of Debian 12's kernels,
 	# from a busybox initramfs
 	qemu-system-x86 busybox-static cpio
