@@ -65,8 +65,8 @@ PREFIX ?= /usr/local
 DAEMON_SRCS := $(sort $(wildcard daemon/*.c))
 DAEMON_LIB_OBJS := $(filter-out $(B)/daemon/main.o,$(DAEMON_SRCS:%.c=$(B)/%.o))
 LIBSIPFPD := $(B)/daemon/libsipfpd.a
-DAEMON_LIBS := $(shell pkg-config --libs inih libssl libcrypto sqlite3 libcap-ng 2>/dev/null) \
-	$(MNL_LIBS) -lm
+DAEMON_LIBS := $(shell pkg-config --libs inih libssl libcrypto sqlite3 libcap-ng json-c 2>/dev/null) \
+	$(MNL_LIBS) $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lm
 SIPFPD := $(if $(wildcard daemon/main.c),$(B)/daemon/sipfpd)
 
 # --- the XDP program: clang -target bpf, then a libbpf skeleton that
@@ -114,6 +114,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_EXTRA_fuzz_digest := daemon/digest.c daemon/users.c \
 	$(shell pkg-config --libs libcrypto 2>/dev/null)
 FUZZ_EXTRA_fuzz_sipctl_nl := -Ilibsipctl libsipctl/msg.c libsipctl/rx.c $(MNL_LIBS)
+FUZZ_EXTRA_fuzz_control := daemon/control_parse.c -ljson-c
+FUZZ_EXTRA_fuzz_metrics := daemon/metrics_http.c
 
 all: $(LIBSIP) $(LIBSIPCTL) $(LIBSIPCTL_SO) $(LIBSIPCTL_PC) $(SIPFPD) \
 	$(TOOLS) $(BENCHES) $(BENCH_HELPERS) $(XDP_SKEL) $(XDP_PASS_OBJ)
@@ -202,6 +204,8 @@ UNIT_LIBS_test_xdp_prog := $(LIBBPF_LIBS)
 
 $(O)/fuzz/fuzz_digest: daemon/digest.c daemon/users.c daemon/digest.h \
 	daemon/users.h
+$(O)/fuzz/fuzz_control: daemon/control_parse.c daemon/control.h
+$(O)/fuzz/fuzz_metrics: daemon/metrics_http.c daemon/metrics.h
 $(O)/fuzz/fuzz_sipctl_nl: libsipctl/msg.c libsipctl/rx.c libsipctl/internal.h \
 	libsipctl/sipctl.h kmod/uapi/linux/sipfp.h
 

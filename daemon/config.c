@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_ctl.h"
 #include "config_media.h"
 #include "digest.h"
 #include "sip/uri.h"
@@ -126,6 +127,16 @@ static int set_media(struct parse *p, const struct key *k, const char *v)
 	char msg[256];
 
 	if (!config_media_set(p->cfg, k->name, v, msg, sizeof(msg)))
+		return 1;
+	return fail(p, p->lineno, "%s", msg);
+}
+
+/* [general] control_group and metrics: config_ctl.c */
+static int set_ctl(struct parse *p, const struct key *k, const char *v)
+{
+	char msg[256];
+
+	if (!config_ctl_set(p->cfg, k->name, v, msg, sizeof(msg)))
 		return 1;
 	return fail(p, p->lineno, "%s", msg);
 }
@@ -447,6 +458,8 @@ static const struct key keys[] = {
 	STR("general", "state_dir", state_dir),
 	STR("general", "run_dir", run_dir),
 	{ "general", "log_level", set_level, F(log_level), 0, 0, false },
+	{ "general", "control_group", set_ctl, 0, 0, 0, false },
+	{ "general", "metrics", set_ctl, 0, 0, 0, false },
 	{ "sip", "listen", set_listen, 0, 0, 0, true },
 	{ "sip", "domain", set_domain, 0, 0, 0, true },
 	NUM("sip", "t1_ms", t1_ms, 1, 60000),

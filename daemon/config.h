@@ -69,6 +69,11 @@ struct config {
 	char state_dir[CFG_PATH_MAX];
 	char run_dir[CFG_PATH_MAX];
 	enum log_level log_level;
+	/* the control socket's group; empty: "sipfp" if it exists, else 0 */
+	char control_group[CFG_NAME_MAX];
+	/* the Prometheus listener (metrics.c); family 0: none */
+	struct sockaddr_storage metrics;
+	socklen_t metrics_len;
 
 	/* [sip] */
 	struct cfg_listen listen[CFG_MAX_LISTEN];

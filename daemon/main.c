@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "control.h"
 #include "event.h"
 #include "keepalive.h"
 #include "log.h"
@@ -100,15 +101,15 @@ static void keep_media(struct config *next)
 /*
  * Reload keeps the sockets and the user: both were set while root.  A
  * file that does not load leaves the running configuration in place.
+ * SIGHUP and the control socket's reload both come here.
  */
-static void reload(void)
+static int reload(char *err, size_t errlen)
 {
 	struct config next;
-	char err[512];
 
-	if (config_load(conf_path, &next, err, sizeof(err))) {
+	if (config_load(conf_path, &next, err, errlen)) {
 		log_warnx("%s; keeping the running configuration", err);
-		return;
+		return -1;
 	}
 	if (!same_listen(&cfg, &next))
 		log_warnx("%s: listen changes take effect at the next start",
@@ -129,6 +130,7 @@ static void reload(void)
 	tls_reload(&cfg);
 	tp_set_limits(cfg.tcp_idle_timeout, cfg.tcp_max_connections);
 	log_info("reloaded %s", conf_path);
+	return 0;
 }
 
 static void stats(void)
@@ -165,8 +167,10 @@ static void tick(void)
 		return;
 	}
 	if (got_hup) {
+		char err[512];
+
 		got_hup = 0;
-		reload();
+		reload(err, sizeof(err));
 	}
 	if (got_usr1) {
 		got_usr1 = 0;
@@ -283,11 +287,14 @@ int main(int argc, char **argv)
 		fatalx("cannot listen; exiting");
 	if (media_init(&cfg))
 		fatalx("cannot start media anchoring; exiting");
+	/* sipfpd without its control socket still carries calls */
+	control_init(&cfg, reload);
 	drop_privileges();
 	if (!foreground && daemon(0, 0))
 		fatal("daemon");
 	log_info("started");
 	ev_run(tick);
+	control_exit();
 	media_exit();
 	proxy_exit();
 	tp_exit();

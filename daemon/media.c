@@ -156,7 +156,7 @@ static void idle_check(struct ev_timer *t, void *arg)
 		return;
 	}
 	media_stats.timeouts++;
-	media_bye(s);
+	media_bye(s, "SIP;cause=408;text=\"media timeout\"");
 	end(s, "timeout");
 }
 
@@ -446,6 +446,43 @@ void media_exit(void)
 		ports_exit();
 	}
 	running = false;
+}
+
+int media_walk(int (*fn)(const struct media_session *s, void *arg),
+	       void *arg)
+{
+	int ret;
+
+	for (unsigned int i = 0; i < BUCKETS; i++)
+		for (struct media_session *s = tab[i]; s; s = s->next) {
+			ret = fn(s, arg);
+			if (ret)
+				return ret;
+		}
+	return 0;
+}
+
+int media_hangup(const char *call_id, unsigned int *byes)
+{
+	struct media_session *s, *next;
+	int n = 0;
+
+	*byes = 0;
+	for (s = tab[hash(sip_str_cstr(call_id))]; s; s = next) {
+		next = s->next;
+		if (strcmp(s->call_id, call_id))
+			continue;
+		/* Q.850 16: normal call clearing, by neither phone */
+		*byes += media_bye(s, "Q.850;cause=16;text=\"sipctl hangup\"");
+		end(s, "hangup");
+		n++;
+	}
+	return n;
+}
+
+const char *media_fastpath(void)
+{
+	return running ? fp_name() : "off";
 }
 
 bool media_needs_net_admin(void)

@@ -64,6 +64,46 @@ void media_failed(const struct sip_msg *req, int status, bool cancelled);
 void media_branch_failed(const struct sip_msg *m, const char *branch);
 
 void media_stats_log(void);
+
+/*
+ * For the control socket and the metrics, read only: each session until
+ * @fn returns nonzero (that is returned).  Its layout is media_int.h's.
+ */
+struct media_session;
+int media_walk(int (*fn)(const struct media_session *s, void *arg),
+	       void *arg);
+
+/**
+ * media_hangup() - end a call from the control socket
+ * @call_id: its Call-ID; every session of it ends (a fork has several)
+ * @byes: BYEs sent, one to each side of every answered session
+ *
+ * Return: how many sessions ended, 0 when none has @call_id.
+ */
+int media_hangup(const char *call_id, unsigned int *byes);
+
+/* The fast path in use, "off" when anchoring is. */
+const char *media_fastpath(void);
+
+/*
+ * Flow counters summed by the path that carried a flow's last packet
+ * (enum fp_path) and the [media] interface of its address (the last slot:
+ * none): flows that ended, and with media_totals() the live ones too, so
+ * the sums only grow.
+ */
+#define MEDIA_NPATHS 4
+#define MEDIA_TOTAL_IFS (CFG_MAX_MEDIA_IFS + 1)
+
+struct media_total {
+	uint64_t flows; /* ended */
+	uint64_t packets, bytes, drops;
+};
+
+struct media_totals {
+	struct media_total t[MEDIA_NPATHS][MEDIA_TOTAL_IFS];
+};
+
+void media_totals(struct media_totals *out);
 /* The fast path in use changes kernel state (CAP_NET_ADMIN). */
 bool media_needs_net_admin(void);
 

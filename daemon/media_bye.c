@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The media timeout's BYEs: a call whose media stopped both ways is
+ * The BYEs of the media timeout and of a hangup from the control socket:
+ * a call whose media stopped both ways, or that the operator ended, is
  * over, and each phone hears so from us as if the other had hung up
  * (RFC 3261 §15.1.1, with an RFC 3326 Reason).  To say it we keep what
  * each side's BYE would carry: the dialog's From and To, each side's
@@ -136,7 +137,7 @@ void media_dialog_response(struct media_session *s, const struct sip_msg *m,
 	d->confirmed = true;
 }
 
-static void bye(struct media_session *s, int to)
+static unsigned int bye(struct media_session *s, int to, const char *reason)
 {
 	static char buf[8192];
 	struct media_dialog *d = s->dlg;
@@ -155,33 +156,33 @@ static void bye(struct media_session *s, int to)
 		     "%s%s%s"
 		     "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\n"
 		     "Call-ID: %s\r\nCSeq: %u BYE\r\n"
-		     "Reason: SIP;cause=408;text=\"media timeout\"\r\n"
+		     "Reason: %s\r\n"
 		     "Content-Length: 0\r\n\r\n",
 		     d->target[to], *d->route[to] ? "Route: " : "",
 		     d->route[to], *d->route[to] ? "\r\n" : "",
 		     to ? d->from : d->to, to ? d->to : d->from, s->call_id,
-		     cseq);
+		     cseq, reason);
 	if (n <= 0 || (size_t)n >= sizeof(buf) ||
 	    sip_msg_parse(&m, buf, n, 0, &err)) {
 		log_warnx("media: call=%s: cannot build a BYE to the %s",
 			  s->call_id, media_side_name(to));
-		return;
+		return 0;
 	}
 	ret = proxy_originate(&m);
 	if (ret)
 		log_warnx("media: call=%s: BYE to the %s not sent: %s",
 			  s->call_id, media_side_name(to), strerror(-ret));
+	return !ret;
 }
 
-void media_bye(struct media_session *s)
+unsigned int media_bye(struct media_session *s, const char *reason)
 {
 	struct media_dialog *d = s->dlg;
 
 	if (!d || !d->confirmed || !*d->target[0] || !*d->target[1]) {
-		log_info("media: timeout call=%s before the call was answered",
+		log_info("media: call=%s ends before it was answered: no BYE",
 			 s->call_id);
-		return;
+		return 0;
 	}
-	bye(s, 0);
-	bye(s, 1);
+	return bye(s, 0, reason) + bye(s, 1, reason);
 }

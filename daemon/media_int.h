@@ -2,7 +2,8 @@
 /*
  * Inside the media session layer: shared by media.c (the session table,
  * the proxy's hooks, ends and logging) and media_sdp.c (offer/answer,
- * relay legs, flows).  Nothing else includes it.
+ * relay legs, flows); control_media.c and media_totals.c read sessions
+ * through media_walk().  Nothing else includes it.
  *
  * A session is one call: the caller is side 0 (the From of the INVITE
  * that made it), the callee side 1.  Each m= line is a stream; a stream
@@ -120,8 +121,15 @@ void media_dialog_request(struct media_session *s, const struct sip_msg *m,
 			  int side);
 void media_dialog_response(struct media_session *s, const struct sip_msg *m,
 			   int side);
-/* Media timeout: BYE to both sides, as if each had hung up. */
-void media_bye(struct media_session *s);
+/*
+ * The media timeout or a hangup from the control socket: BYE to both
+ * sides, as if each had hung up, with @reason as their Reason header
+ * (RFC 3326).
+ * Return: how many BYEs went out (0 before the call was answered).
+ */
+unsigned int media_bye(struct media_session *s, const char *reason);
+/* media_totals.c: a flow ends with these counters */
+void media_flow_ended(const struct fp_flow *f, const struct fp_counters *c);
 
 /* "caller" or "callee" */
 const char *media_side_name(int side);

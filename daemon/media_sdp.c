@@ -199,6 +199,7 @@ static void flow_log(struct media_session *s, unsigned int i, int from,
 
 	if (fp_flow_counters(f, &c))
 		return;
+	media_flow_ended(f, &c);
 	log_info("media: flow call=%s stream=%u from=%s kind=%s path=%s "
 		 "packets=%llu bytes=%llu lost=%lld jitter_ms=%u.%03u "
 		 "drop_source=%llu drop_no_peer=%llu drop_send=%llu",

@@ -614,6 +614,21 @@ void proxy_exit(void)
 	memset(&px, 0, sizeof(px));
 }
 
+unsigned int proxy_transactions(void)
+{
+	return px.tt ? txn_count(px.tt) : 0;
+}
+
+size_t proxy_registrations(void)
+{
+	return px.loc ? loc_count(px.loc) : 0;
+}
+
+int proxy_bindings(int (*fn)(const struct binding *b, void *arg), void *arg)
+{
+	return px.loc ? loc_foreach(px.loc, fn, arg) : 0;
+}
+
 void proxy_stats_log(void)
 {
 	const struct proxy_stats *s = &proxy_stats;

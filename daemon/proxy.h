@@ -66,6 +66,13 @@ void proxy_exit(void);
 /* One info line with every counter (SIGUSR1). */
 void proxy_stats_log(void);
 
+/* For the control socket and the metrics: what is alive now. */
+unsigned int proxy_transactions(void);
+size_t proxy_registrations(void);
+/* Each binding, expired ones not yet swept too, until @fn returns nonzero. */
+struct binding;
+int proxy_bindings(int (*fn)(const struct binding *b, void *arg), void *arg);
+
 /**
  * proxy_originate() - send a request of our own, such as a BYE
  * @m: the request, routed by its Route set or Request-URI; its one Via
