@@ -96,7 +96,8 @@ BENCHES := $(BENCH_SRCS:%.c=$(B)/%)
 BENCH_SCRIPTS := $(sort $(wildcard tools/bench/bench_*.sh))
 # programs the scripts run (not benchmarks themselves: `make bench` does
 # not run them)
-BENCH_HELPERS := $(B)/tools/bench/rtpblast $(B)/tools/bench/flowadd
+BENCH_HELPERS := $(B)/tools/bench/rtpblast $(B)/tools/bench/flowadd \
+	$(B)/tools/bench/xdpgen $(B)/tools/bench/xdpflows
 
 # --- unit tests: every selftests/unit/test_*.c is one CUnit program ---
 UNIT_SRCS := $(sort $(wildcard selftests/unit/test_*.c))
@@ -137,7 +138,21 @@ $(B)/selftests/net/%.bpf.o: selftests/net/%.bpf.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c -o $@ $<
 
+# the XDP backend's loader embeds the program through its skeleton
+$(B)/daemon/fastpath_xdp_load.o: CPPFLAGS += -I$(B)/daemon/bpf
+$(B)/daemon/fastpath_xdp_load.o: | $(XDP_SKEL)
+
 $(B)/daemon/bpf/%.skel.h: $(B)/daemon/bpf/%.bpf.o
+	$(quiet) GEN $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $* >$@
+
+# bench_xdp.sh's generator, sink and timer (xdpgen), skeleton and all
+$(B)/tools/bench/%.bpf.o: tools/bench/%.bpf.c
+	$(quiet) BPF $@
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Itools/bench -MMD -MP -c -o $@ $<
+
+$(B)/tools/bench/%.skel.h: $(B)/tools/bench/%.bpf.o
 	$(quiet) GEN $@
 	$(Q)$(BPFTOOL) gen skeleton $< name $* >$@
 
@@ -191,6 +206,11 @@ BENCH_LIBS_bench_parse := -losipparser2
 # bench_kmod.sh's flow installer, in the VM
 $(B)/tools/bench/flowadd: $(LIBSIPCTL)
 BENCH_LIBS_flowadd := $(MNL_LIBS)
+# bench_xdp.sh's: the live-frames generator and sipfp_xdp's loader
+$(B)/tools/bench/xdpgen.o: CPPFLAGS += -I$(B)/tools/bench -Itools/bench
+$(B)/tools/bench/xdpgen.o: | $(B)/tools/bench/xdpgen.skel.h
+BENCH_LIBS_xdpgen := $(LIBBPF_LIBS)
+BENCH_LIBS_xdpflows := $(LIBBPF_LIBS)
 
 $(B)/selftests/unit/%: $(B)/selftests/unit/%.o $(UNIT_LIB_OBJS) $(LIBSIPFPD) $(LIBSIP) \
 	$(LIBSIPCTL)
@@ -234,7 +254,7 @@ fuzz: fuzz-build
 			$(O)/fuzz/corpus-$$n selftests/fuzz/corpus/$$n || exit 1; \
 	done
 
-bench: $(BENCHES) $(BENCH_HELPERS) $(SIPFPD)
+bench: $(BENCHES) $(BENCH_HELPERS) $(SIPFPD) $(XDP_OBJ)
 	$(Q)for b in $(BENCHES); do $$b || exit 1; done
 	$(Q)for b in $(BENCH_SCRIPTS); do O=$(O) $$b || exit 1; done
 

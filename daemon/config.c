@@ -499,6 +499,8 @@ static const struct key keys[] = {
 	NUM("media", "latch_window", latch_window, 0, 300),
 	NUM("media", "max_sessions", max_sessions, 1, 1000000),
 	{ "media", "dscp", set_media, 0, 0, 0, false },
+	{ "media", "xdp_interfaces", set_media, 0, 0, 0, true },
+	{ "media", "xdp_mode", set_media, 0, 0, 0, false },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -57,6 +57,13 @@ struct cfg_media_if {
 
 enum cfg_fastpath { CFG_FP_AUTO, CFG_FP_KMOD, CFG_FP_XDP, CFG_FP_RELAY };
 
+/* [media] xdp_interfaces: the devices the XDP program attaches to */
+#define CFG_MAX_XDP_IFS 32
+#define CFG_XDP_IF_NAME 16 /* IFNAMSIZ */
+
+/* [media] xdp_mode: native (the driver's), generic, or native else generic */
+enum cfg_xdp_mode { CFG_XDP_AUTO, CFG_XDP_NATIVE, CFG_XDP_GENERIC };
+
 /* [routes]: "+44 = sip:trunk.example.net;transport=udp" */
 struct cfg_route {
 	char *prefix; /* "+44", or "*" for any number */
@@ -129,6 +136,10 @@ struct config {
 	uint32_t latch_window; /* seconds after the answer a peer may latch */
 	uint32_t max_sessions;
 	uint8_t dscp; /* of relayed packets, 0..63 */
+	/* none: every interface up at start, but loopback and VLANs */
+	char xdp_ifs[CFG_MAX_XDP_IFS][CFG_XDP_IF_NAME];
+	unsigned int nxdp_ifs;
+	uint8_t xdp_mode; /* enum cfg_xdp_mode */
 };
 
 /**

@@ -22,6 +22,12 @@ static const char *const fastpath_names[] = {
 	[CFG_FP_RELAY] = "relay",
 };
 
+static const char *const xdp_mode_names[] = {
+	[CFG_XDP_AUTO] = "auto",
+	[CFG_XDP_NATIVE] = "native",
+	[CFG_XDP_GENERIC] = "generic",
+};
+
 void config_media_defaults(struct config *c)
 {
 	c->media_anchor = true;
@@ -187,6 +193,41 @@ static int set_ifs(struct config *c, const char *v, char *msg, size_t len)
 	return 0;
 }
 
+/* "xdp_interfaces": device names; a later line adds to the list */
+static int set_xdp_ifs(struct config *c, const char *v, char *msg, size_t len)
+{
+	char buf[512], *save = NULL, *it;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (it = strtok_r(buf, " \t", &save); it;
+	     it = strtok_r(NULL, " \t", &save)) {
+		if (strlen(it) >= CFG_XDP_IF_NAME || strchr(it, '/')) {
+			snprintf(msg, len, "bad xdp_interfaces entry '%s' (not "
+				 "a device name)", it);
+			return -1;
+		}
+		if (c->nxdp_ifs == CFG_MAX_XDP_IFS) {
+			snprintf(msg, len, "more than %d xdp_interfaces",
+				 CFG_MAX_XDP_IFS);
+			return -1;
+		}
+		strcpy(c->xdp_ifs[c->nxdp_ifs++], it);
+	}
+	return 0;
+}
+
+static int set_xdp_mode(struct config *c, const char *v, char *msg, size_t len)
+{
+	for (int i = CFG_XDP_AUTO; i <= CFG_XDP_GENERIC; i++)
+		if (!strcasecmp(v, xdp_mode_names[i])) {
+			c->xdp_mode = i;
+			return 0;
+		}
+	snprintf(msg, len, "bad value '%s' for xdp_mode (expected auto, "
+		 "native or generic)", v);
+	return -1;
+}
+
 static int number(const char *key, const char *v, uint32_t lo, uint32_t hi,
 		  uint32_t *n, char *msg, size_t len)
 {
@@ -250,6 +291,10 @@ int config_media_set(struct config *c, const char *key, const char *v,
 		return set_port(key, v, &c->port_min, msg, len);
 	if (!strcmp(key, "port_max"))
 		return set_port(key, v, &c->port_max, msg, len);
+	if (!strcmp(key, "xdp_interfaces"))
+		return set_xdp_ifs(c, v, msg, len);
+	if (!strcmp(key, "xdp_mode"))
+		return set_xdp_mode(c, v, msg, len);
 	if (!strcmp(key, "dscp")) {
 		if (number(key, v, 0, 63, &n, msg, len))
 			return -1;

@@ -22,12 +22,13 @@ const char *config_fastpath_name(enum cfg_fastpath fp);
 /**
  * config_media_set() - set a [media] key config.c's table cannot
  * @c: the configuration being read
- * @key: fastpath, interfaces, port_min, port_max or dscp
+ * @key: fastpath, interfaces, port_min, port_max, dscp, xdp_interfaces
+ *	 or xdp_mode
  * @value: as written
  * @msg: on failure, what is wrong, without the "PATH:LINE: " prefix
  * @len: its size
  *
- * interfaces adds to what earlier lines gave.
+ * interfaces and xdp_interfaces add to what earlier lines gave.
  *
  * Return: 0, or -1 with @msg set.
  */

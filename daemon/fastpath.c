@@ -24,10 +24,11 @@ static const char *const fp_cfg_names[] = {
 };
 
 /*
- * `auto`, best first.  The kmod and XDP backends go in front of the
- * relay when they exist; the first whose init() succeeds is used.
+ * `auto`, best first; the first whose init() succeeds is used.  XDP
+ * stacks on the module itself when the module is there.
  */
 static const struct fp_backend *const fp_auto_order[] = {
+	&fp_xdp,
 	&fp_kmod,
 	&fp_relay,
 };
@@ -39,7 +40,11 @@ static int start(const struct fp_backend *be, const struct config *cfg)
 	if (ret)
 		return ret;
 	backend = be;
-	log_info("fast path: %s", be->name);
+	/* "xdp+kmod": XDP first, the module for what it passes up */
+	if (be == &fp_xdp && strcmp(fp_xdp_lower(), "relay"))
+		log_info("fast path: %s+%s", be->name, fp_xdp_lower());
+	else
+		log_info("fast path: %s", be->name);
 	return 0;
 }
 
@@ -74,9 +79,8 @@ int fp_init(const struct config *cfg, fp_event_fn cb)
 		ret = start(&fp_kmod, cfg);
 		break;
 	case CFG_FP_XDP:
-		log_warnx("fastpath = xdp: this sipfpd has no XDP backend "
-			  "(sipfp_xdp.bpf.o support is not built in)");
-		return -EOPNOTSUPP;
+		ret = start(&fp_xdp, cfg);
+		break;
 	default:
 		log_warnx("fastpath: unknown value %u", cfg->fastpath);
 		return -EINVAL;
@@ -207,6 +211,11 @@ uint64_t fp_cookie(const char *call_id, unsigned int stream, int side,
 void fp_leave(void)
 {
 	leaving = true;
+}
+
+bool fp_leaving(void)
+{
+	return leaving;
 }
 
 int fp_orphans(fp_orphan_fn fn, void *arg)

@@ -136,6 +136,10 @@ struct fp_backend {
 extern const struct fp_backend fp_relay;
 /* sipfp.ko, with the relay beneath it (fastpath_kmod.c). */
 extern const struct fp_backend fp_kmod;
+/* The XDP program, on kmod or the relay (fastpath_xdp.c). */
+extern const struct fp_backend fp_xdp;
+/* What fp_xdp stacks on, once it runs: "kmod" or "relay". */
+const char *fp_xdp_lower(void);
 
 /* Called by a backend for each event of one of its flows. */
 void fp_event(struct fp_flow *f, enum fp_event ev, const union tp_addr *addr);
@@ -190,6 +194,8 @@ uint64_t fp_cookie_call(const char *call_id);
  * daemon adopts it; its timeout removes it if none comes).
  */
 void fp_leave(void);
+/* Whether fp_leave() was called: a backend's exit() leaves its copies. */
+bool fp_leaving(void);
 
 /**
  * fp_orphans() - the flows an earlier sipfpd left behind

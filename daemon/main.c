@@ -87,15 +87,20 @@ static void keep_media(struct config *next)
 	    next->fastpath != cfg.fastpath ||
 	    next->nmedia_ifs != cfg.nmedia_ifs ||
 	    memcmp(next->media_ifs, cfg.media_ifs, sizeof(cfg.media_ifs)) ||
-	    next->port_min != cfg.port_min || next->port_max != cfg.port_max)
-		log_warnx("%s: [media] anchor, fastpath, interfaces and ports "
-			  "take effect at the next start", conf_path);
+	    next->port_min != cfg.port_min || next->port_max != cfg.port_max ||
+	    next->nxdp_ifs != cfg.nxdp_ifs || next->xdp_mode != cfg.xdp_mode ||
+	    memcmp(next->xdp_ifs, cfg.xdp_ifs, sizeof(cfg.xdp_ifs)))
+		log_warnx("%s: [media] anchor, fastpath, interfaces, ports and "
+			  "xdp_ take effect at the next start", conf_path);
 	next->media_anchor = cfg.media_anchor;
 	next->fastpath = cfg.fastpath;
 	memcpy(next->media_ifs, cfg.media_ifs, sizeof(cfg.media_ifs));
 	next->nmedia_ifs = cfg.nmedia_ifs;
 	next->port_min = cfg.port_min;
 	next->port_max = cfg.port_max;
+	memcpy(next->xdp_ifs, cfg.xdp_ifs, sizeof(cfg.xdp_ifs));
+	next->nxdp_ifs = cfg.nxdp_ifs;
+	next->xdp_mode = cfg.xdp_mode;
 }
 
 /*
@@ -183,11 +188,13 @@ static void tick(void)
  * flows over netlink for as long as we run, which takes CAP_NET_ADMIN
  * (the kernel checks it on every request), so that one capability is
  * kept across the change of user; every other one, and the bounding
- * set, goes.
+ * set, goes.  The XDP path also writes its maps every second: kernels
+ * before 6.5 with unprivileged BPF disabled (Debian's default) check
+ * CAP_BPF on every bpf() call, even on a map descriptor we hold.
  */
 static void drop_privileges(void)
 {
-	bool net_admin = media_needs_net_admin();
+	bool net_admin = media_needs_net_admin(), bpf = media_needs_bpf();
 	struct passwd *pw;
 
 	if (!*cfg.user)
@@ -208,13 +215,18 @@ static void drop_privileges(void)
 				      CAPNG_EFFECTIVE | CAPNG_PERMITTED,
 				      CAP_NET_ADMIN))
 		fatalx("keeping CAP_NET_ADMIN");
+	if (bpf && capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+				CAP_BPF))
+		fatalx("keeping CAP_BPF");
 	if (capng_change_id(pw->pw_uid, pw->pw_gid,
 			    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING))
 		fatalx("dropping privileges to %s failed", cfg.user);
 	if (!setuid(0))
 		fatalx("could regain root after dropping privileges");
-	log_info("running as %s%s", cfg.user,
-		 net_admin ? ", keeping CAP_NET_ADMIN for the fast path" : "");
+	log_info("running as %s%s%s", cfg.user,
+		 net_admin ? ", keeping CAP_NET_ADMIN" : "",
+		 bpf ? " and CAP_BPF for the fast path" :
+		 net_admin ? " for the fast path" : "");
 }
 
 /* One descriptor per connection, plus listeners and files. */

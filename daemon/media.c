@@ -490,6 +490,11 @@ bool media_needs_net_admin(void)
 	return running && strcmp(fp_name(), "relay");
 }
 
+bool media_needs_bpf(void)
+{
+	return running && !strcmp(fp_name(), "xdp");
+}
+
 void media_stats_log(void)
 {
 	const struct media_stats *m = &media_stats;

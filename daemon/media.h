@@ -104,7 +104,10 @@ struct media_totals {
 };
 
 void media_totals(struct media_totals *out);
+
 /* The fast path in use changes kernel state (CAP_NET_ADMIN). */
 bool media_needs_net_admin(void);
+/* The XDP path's map descriptors, on kernels that check (CAP_BPF). */
+bool media_needs_bpf(void);
 
 #endif

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The XDP program's life: its maps pinned per network namespace under
+ * SIPFP_XDP_PIN_DIR (an earlier sipfpd's are reused, so its flows go on
+ * forwarding while we start), the program attached to the configured
+ * devices, the devmap and VLAN maps filled from rtnetlink, and at exit
+ * either everything left for the next sipfpd (fp_leave()) or detached
+ * and unpinned.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <linux/magic.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "sipfp_xdp.skel.h"
+
+#include "fastpath_xdp.h"
+#include "log.h"
+
+#define BPFFS "/sys/fs/bpf"
+#define MIN_FLOWS 1024
+
+/* libbpf's own chatter is for debugging; we say what failed ourselves. */
+static int libbpf_log(enum libbpf_print_level level, const char *fmt,
+		      va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	log_debug("xdp: libbpf: %s", buf);
+	return 0;
+}
+
+/* --- the pin directory --- */
+
+static int bpffs_ready(void)
+{
+	struct statfs st;
+
+	if (!statfs(BPFFS, &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
+		log_warn("xdp: mounting bpffs at %s", BPFFS);
+		return -errno;
+	}
+	log_info("xdp: mounted bpffs at %s", BPFFS);
+	return 0;
+}
+
+static int pin_dir(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st)) {
+		log_warn("xdp: /proc/self/ns/net");
+		return -errno;
+	}
+	if (mkdir(SIPFP_XDP_PIN_DIR, 0700) && errno != EEXIST)
+		goto fail;
+	snprintf(xdp.pin_dir, sizeof(xdp.pin_dir), "%s/%lu",
+		 SIPFP_XDP_PIN_DIR, (unsigned long)st.st_ino);
+	if (mkdir(xdp.pin_dir, 0700) && errno != EEXIST)
+		goto fail;
+	return 0;
+fail:
+	log_warn("xdp: creating the pin directory under %s",
+		 SIPFP_XDP_PIN_DIR);
+	return -errno;
+}
+
+static void pin_path(char *buf, size_t len, const char *map)
+{
+	snprintf(buf, len, "%s/%s", xdp.pin_dir, map);
+}
+
+/* Removes every pin of ours, and the directory once empty. */
+static void unpin_all(void)
+{
+	DIR *d = opendir(xdp.pin_dir);
+	struct dirent *de;
+	char path[384];
+
+	while (d && (de = readdir(d)))
+		if (!strncmp(de->d_name, "sipfp_", 6)) {
+			snprintf(path, sizeof(path), "%s/%s", xdp.pin_dir,
+				 de->d_name);
+			unlink(path);
+		}
+	if (d)
+		closedir(d);
+	rmdir(xdp.pin_dir);
+	rmdir(SIPFP_XDP_PIN_DIR);
+}
+
+/* --- the program and its maps --- */
+
+/* An earlier sipfpd's maps, found through its program: name and fd. */
+struct prev_maps {
+	char name[16];
+	int fd;
+};
+
+#define PREV_MAX 16
+
+static uint32_t map_size(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
+static int prev_maps(uint32_t prog_id, struct prev_maps *pm)
+{
+	uint32_t ids[PREV_MAX], len = sizeof(struct bpf_prog_info), n = 0;
+	struct bpf_prog_info info = { .nr_map_ids = PREV_MAX,
+				      .map_ids = (uintptr_t)ids };
+	struct bpf_map_info mi;
+	int fd = bpf_prog_get_fd_by_id(prog_id);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.nr_map_ids = 0;
+	if (fd >= 0)
+		close(fd);
+	for (uint32_t i = 0; i < info.nr_map_ids && i < PREV_MAX; i++) {
+		len = sizeof(mi);
+		memset(&mi, 0, sizeof(mi));
+		fd = bpf_map_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &mi, &len)) {
+			close(fd);
+			continue;
+		}
+		memcpy(pm[n].name, mi.name, sizeof(pm[n].name));
+		pm[n++].fd = fd;
+	}
+	return n;
+}
+
+/*
+ * A flow per relay port per address; an earlier sipfpd's size stands,
+ * or its maps would not fit ours.
+ */
+static uint32_t max_flows(const struct config *cfg,
+			  const struct prev_maps *pm, int npm)
+{
+	char path[128];
+	uint32_t n = 0;
+	int fd;
+
+	pin_path(path, sizeof(path), "sipfp_flows");
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		n = map_size(fd);
+		close(fd);
+	}
+	for (int i = 0; !n && i < npm; i++)
+		if (!strcmp(pm[i].name, "sipfp_flows"))
+			n = map_size(pm[i].fd);
+	if (n)
+		return n;
+	n = (uint32_t)(cfg->port_max - cfg->port_min + 1) *
+	    (cfg->nmedia_ifs > 2 ? cfg->nmedia_ifs : 2);
+	if (n > SIPFP_XDP_MAX_FLOWS)
+		n = SIPFP_XDP_MAX_FLOWS;
+	return n < MIN_FLOWS ? MIN_FLOWS : n;
+}
+
+static int reuse(const struct prev_maps *pm, int npm)
+{
+	struct bpf_map *m;
+	int ret;
+
+	for (int i = 0; i < npm; i++) {
+		m = bpf_object__find_map_by_name(xdp.skel->obj, pm[i].name);
+		if (!m)
+			continue;
+		ret = bpf_map__reuse_fd(m, pm[i].fd);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Pinned maps are reused by libbpf; @pm's by us. */
+static int open_load(uint32_t n, const struct prev_maps *pm, int npm)
+{
+	struct bpf_map *m;
+	char path[128];
+	int ret;
+
+	xdp.skel = sipfp_xdp__open();
+	if (!xdp.skel)
+		return -errno;
+	bpf_object__for_each_map(m, xdp.skel->obj) {
+		pin_path(path, sizeof(path), bpf_map__name(m));
+		ret = bpf_map__set_pin_path(m, path);
+		if (ret)
+			return ret;
+	}
+	ret = bpf_map__set_max_entries(xdp.skel->maps.sipfp_flows, n);
+	if (!ret)
+		ret = bpf_map__set_max_entries(xdp.skel->maps.sipfp_stats, n);
+	if (!ret)
+		ret = reuse(pm, npm);
+	return ret ? ret : sipfp_xdp__load(xdp.skel);
+}
+
+static void skel_free(void)
+{
+	sipfp_xdp__destroy(xdp.skel);
+	xdp.skel = NULL;
+}
+
+static int try_load(const struct config *cfg, const struct xdp_links *ls)
+{
+	struct prev_maps pm[PREV_MAX];
+	uint32_t prog = 0;
+	char path[128];
+	int npm = 0, ret;
+
+	pin_path(path, sizeof(path), "sipfp_flows");
+	xdp.fresh = access(path, F_OK) != 0;
+	if (xdp.fresh && ls)
+		prog = xdp_prev_prog(ls);
+	if (prog)
+		npm = prev_maps(prog, pm);
+	xdp.max_flows = max_flows(cfg, pm, npm);
+	ret = open_load(xdp.max_flows, pm, npm);
+	for (int i = 0; i < npm; i++)
+		close(pm[i].fd);
+	if (!ret && npm)
+		log_info("xdp: reusing the maps of the program an earlier "
+			 "sipfpd left attached");
+	return ret;
+}
+
+/*
+ * Maps that do not fit this program (another version's layout) are
+ * dropped and the load tried once more: without the flows they held.
+ */
+static int load(const struct config *cfg, const struct xdp_links *ls)
+{
+	int ret = try_load(cfg, ls);
+
+	if (ret) {
+		log_warnx("xdp: the maps an earlier sipfpd left do not fit "
+			  "this program (%s); starting afresh, without their "
+			  "flows",
+			  strerror(-ret));
+		skel_free();
+		unpin_all();
+		ret = pin_dir();
+		if (!ret)
+			ret = try_load(cfg, NULL);
+	}
+	if (ret)
+		log_warnx("xdp: loading sipfp_xdp: %s", strerror(-ret));
+	return ret;
+}
+
+static void map_fds(void)
+{
+	struct sipfp_xdp *s = xdp.skel;
+
+	xdp.prog_fd = bpf_program__fd(s->progs.sipfp_xdp);
+	xdp.flows_fd = bpf_map__fd(s->maps.sipfp_flows);
+	xdp.stats_fd = bpf_map__fd(s->maps.sipfp_stats);
+	xdp.tx_fd = bpf_map__fd(s->maps.sipfp_tx);
+	xdp.vlans_fd = bpf_map__fd(s->maps.sipfp_vlans);
+	xdp.vlan_dev_fd = bpf_map__fd(s->maps.sipfp_vlan_dev);
+	xdp.ctl_fd = bpf_map__fd(s->maps.sipfp_ctl);
+}
+
+/* bpf_ktime_get_ns() is CLOCK_MONOTONIC. */
+void xdp_heartbeat(void)
+{
+	struct sipfp_xdp_ctl ctl;
+	struct timespec ts;
+	uint32_t zero = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ctl.alive_until_ns = (uint64_t)ts.tv_sec * 1000000000ULL +
+			     (uint64_t)ts.tv_nsec + xdp.alive_ms * 1000000ULL;
+	if (bpf_map_update_elem(xdp.ctl_fd, &zero, &ctl, BPF_ANY))
+		log_warnx_rl("xdp: heartbeat: %s", strerror(errno));
+}
+
+int xdp_load(const struct config *cfg)
+{
+	struct xdp_links ls = { 0 };
+	int ret;
+
+	libbpf_set_print(libbpf_log);
+	ret = xdp_links_dump(&ls);
+	if (!ret)
+		ret = bpffs_ready();
+	if (!ret)
+		ret = pin_dir();
+	if (!ret)
+		ret = load(cfg, &ls);
+	if (ret)
+		goto fail;
+	map_fds();
+	xdp_heartbeat();
+	ret = xdp_attach_all(cfg, &ls);
+	if (ret)
+		goto fail;
+	free(ls.v);
+	return 0;
+fail:
+	xdp_detach_all();
+	skel_free();
+	if (xdp.fresh)
+		unpin_all();
+	free(ls.v);
+	return ret;
+}
+
+void xdp_unload(bool keep)
+{
+	if (!keep) {
+		xdp_detach_all();
+		unpin_all();
+	}
+	skel_free();
+	xdp.ndevs = 0;
+}
