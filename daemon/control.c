@@ -32,6 +32,7 @@
 struct ctl_conn {
 	struct ctl_conn *next;
 	int fd;
+	bool eof; /* the client will send no more */
 	bool closing; /* close once the queue is out */
 	bool overflow; /* an answer went past CTL_OUT_MAX */
 	uint32_t events; /* what epoll waits for */
@@ -214,6 +215,11 @@ static void request(struct ctl_conn *c, const char *buf, size_t len)
 	ctl_dispatch(c, &req);
 }
 
+static bool has_line(const struct ctl_conn *c)
+{
+	return memchr(c->in, '\n', c->inlen);
+}
+
 /* The complete lines read so far, while the queue has room. */
 static void lines(struct ctl_conn *c)
 {
@@ -229,6 +235,14 @@ static void lines(struct ctl_conn *c)
 	}
 	memmove(c->in, c->in + used, c->inlen - used);
 	c->inlen -= used;
+	/* at the end of input a last unterminated line counts too */
+	if (c->eof && !c->closing && !has_line(c) &&
+	    pending(c) < CTL_OUT_LOW) {
+		if (c->inlen)
+			request(c, c->in, c->inlen);
+		c->inlen = 0;
+		c->closing = true;
+	}
 	if (c->inlen == sizeof(c->in) && !c->closing) {
 		struct ctl_req none = { 0 };
 
@@ -239,12 +253,11 @@ static void lines(struct ctl_conn *c)
 	}
 }
 
-/* Reads what has come; at end of input a last unterminated line counts. */
 static int input(struct ctl_conn *c)
 {
 	ssize_t n;
 
-	while (!c->closing && c->inlen < sizeof(c->in) &&
+	while (!c->eof && !c->closing && c->inlen < sizeof(c->in) &&
 	       pending(c) < CTL_OUT_LOW) {
 		n = read(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen);
 		if (n < 0 && errno == EINTR)
@@ -253,14 +266,8 @@ static int input(struct ctl_conn *c)
 			break;
 		if (n < 0)
 			return -1;
-		if (!n) {
-			lines(c);
-			if (c->inlen && !c->closing)
-				request(c, c->in, c->inlen);
-			c->inlen = 0;
-			c->closing = true;
-			break;
-		}
+		if (!n)
+			c->eof = true;
 		c->inlen += n;
 		lines(c);
 	}
@@ -299,18 +306,19 @@ static void conn_cb(int fd, uint32_t events, void *arg)
 		conn_free(c);
 		return;
 	}
-	/* lines left waiting for room in the queue, then new input */
-	lines(c);
-	if (input(c) || flush(c)) {
-		conn_free(c);
-		return;
-	}
-	if (pending(c) < CTL_OUT_LOW)
+	/*
+	 * Lines left waiting for room in the queue, then new input; again
+	 * while the socket took all and lines wait, since no event will
+	 * come for bytes already read.
+	 */
+	do {
 		lines(c);
-	if (flush(c)) {
-		conn_free(c);
-		return;
-	}
+		if (input(c) || flush(c)) {
+			conn_free(c);
+			return;
+		}
+	} while (!c->closing && !c->overflow && pending(c) < CTL_OUT_LOW &&
+		 (has_line(c) || c->eof));
 	settle(c);
 }
 
