@@ -111,23 +111,52 @@ static void unpin_all(void)
 
 /* --- the program and its maps --- */
 
-/* An earlier sipfpd's maps, found through its program: name and fd. */
+/*
+ * An earlier sipfpd's maps, by name: from their pins, or through its
+ * program when no pin is seen (a pin lives in a mount namespace, and
+ * `ip netns exec` makes a new one each time).  We reuse them ourselves:
+ * libbpf 1.1's own check of a pinned map refuses a devmap, whose
+ * flags the kernel changes (BPF_F_RDONLY_PROG).
+ */
 struct prev_maps {
 	char name[16];
 	int fd;
+	bool pinned;
 };
 
 #define PREV_MAX 16
 
-static uint32_t map_size(int fd)
+static int map_info(int fd, struct bpf_map_info *info)
 {
-	struct bpf_map_info info = { 0 };
-	uint32_t len = sizeof(info);
+	uint32_t len = sizeof(*info);
 
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+	memset(info, 0, sizeof(*info));
+	return bpf_obj_get_info_by_fd(fd, info, &len);
 }
 
-static int prev_maps(uint32_t prog_id, struct prev_maps *pm)
+static int pinned_maps(struct prev_maps *pm)
+{
+	struct bpf_map *m;
+	char path[128];
+	int n = 0, fd;
+
+	bpf_object__for_each_map(m, xdp.skel->obj) {
+		pin_path(path, sizeof(path), bpf_map__name(m));
+		fd = bpf_obj_get(path);
+		if (fd < 0 || n == PREV_MAX) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		snprintf(pm[n].name, sizeof(pm[n].name), "%s",
+			 bpf_map__name(m));
+		pm[n].pinned = true;
+		pm[n++].fd = fd;
+	}
+	return n;
+}
+
+static int prog_maps(uint32_t prog_id, struct prev_maps *pm)
 {
 	uint32_t ids[PREV_MAX], len = sizeof(struct bpf_prog_info), n = 0;
 	struct bpf_prog_info info = { .nr_map_ids = PREV_MAX,
@@ -140,43 +169,39 @@ static int prev_maps(uint32_t prog_id, struct prev_maps *pm)
 	if (fd >= 0)
 		close(fd);
 	for (uint32_t i = 0; i < info.nr_map_ids && i < PREV_MAX; i++) {
-		len = sizeof(mi);
-		memset(&mi, 0, sizeof(mi));
 		fd = bpf_map_get_fd_by_id(ids[i]);
 		if (fd < 0)
 			continue;
-		if (bpf_obj_get_info_by_fd(fd, &mi, &len)) {
+		if (map_info(fd, &mi)) {
 			close(fd);
 			continue;
 		}
 		memcpy(pm[n].name, mi.name, sizeof(pm[n].name));
+		pm[n].pinned = false;
 		pm[n++].fd = fd;
 	}
 	return n;
 }
 
-/*
- * A flow per relay port per address; an earlier sipfpd's size stands,
- * or its maps would not fit ours.
- */
+static const struct prev_maps *prev_find(const struct prev_maps *pm, int n,
+					 const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(pm[i].name, name))
+			return &pm[i];
+	return NULL;
+}
+
+/* A flow per relay port per address; an earlier sipfpd's size stands. */
 static uint32_t max_flows(const struct config *cfg,
 			  const struct prev_maps *pm, int npm)
 {
-	char path[128];
-	uint32_t n = 0;
-	int fd;
+	const struct prev_maps *p = prev_find(pm, npm, "sipfp_flows");
+	struct bpf_map_info mi;
+	uint32_t n;
 
-	pin_path(path, sizeof(path), "sipfp_flows");
-	fd = bpf_obj_get(path);
-	if (fd >= 0) {
-		n = map_size(fd);
-		close(fd);
-	}
-	for (int i = 0; !n && i < npm; i++)
-		if (!strcmp(pm[i].name, "sipfp_flows"))
-			n = map_size(pm[i].fd);
-	if (n)
-		return n;
+	if (p && !map_info(p->fd, &mi) && mi.max_entries)
+		return mi.max_entries;
 	n = (uint32_t)(cfg->port_max - cfg->port_min + 1) *
 	    (cfg->nmedia_ifs > 2 ? cfg->nmedia_ifs : 2);
 	if (n > SIPFP_XDP_MAX_FLOWS)
@@ -184,44 +209,40 @@ static uint32_t max_flows(const struct config *cfg,
 	return n < MIN_FLOWS ? MIN_FLOWS : n;
 }
 
-static int reuse(const struct prev_maps *pm, int npm)
+/* @m takes @p's map if its layout is the one this program was built for. */
+static int reuse(struct bpf_map *m, const struct prev_maps *p)
 {
-	struct bpf_map *m;
-	int ret;
+	struct bpf_map_info mi;
 
-	for (int i = 0; i < npm; i++) {
-		m = bpf_object__find_map_by_name(xdp.skel->obj, pm[i].name);
-		if (!m)
-			continue;
-		ret = bpf_map__reuse_fd(m, pm[i].fd);
+	if (map_info(p->fd, &mi))
+		return -errno;
+	if (mi.type != bpf_map__type(m) ||
+	    mi.key_size != bpf_map__key_size(m) ||
+	    mi.value_size != bpf_map__value_size(m))
+		return -EINVAL;
+	return bpf_map__reuse_fd(m, p->fd);
+}
+
+/* Maps with no pin yet are pinned by libbpf once loaded. */
+static int prepare(const struct prev_maps *pm, int npm)
+{
+	const struct prev_maps *p;
+	struct bpf_map *m;
+	char path[128];
+	int ret = 0;
+
+	bpf_object__for_each_map(m, xdp.skel->obj) {
+		p = prev_find(pm, npm, bpf_map__name(m));
+		if (p)
+			ret = reuse(m, p);
+		if (!ret && !(p && p->pinned)) {
+			pin_path(path, sizeof(path), bpf_map__name(m));
+			ret = bpf_map__set_pin_path(m, path);
+		}
 		if (ret)
 			return ret;
 	}
 	return 0;
-}
-
-/* Pinned maps are reused by libbpf; @pm's by us. */
-static int open_load(uint32_t n, const struct prev_maps *pm, int npm)
-{
-	struct bpf_map *m;
-	char path[128];
-	int ret;
-
-	xdp.skel = sipfp_xdp__open();
-	if (!xdp.skel)
-		return -errno;
-	bpf_object__for_each_map(m, xdp.skel->obj) {
-		pin_path(path, sizeof(path), bpf_map__name(m));
-		ret = bpf_map__set_pin_path(m, path);
-		if (ret)
-			return ret;
-	}
-	ret = bpf_map__set_max_entries(xdp.skel->maps.sipfp_flows, n);
-	if (!ret)
-		ret = bpf_map__set_max_entries(xdp.skel->maps.sipfp_stats, n);
-	if (!ret)
-		ret = reuse(pm, npm);
-	return ret ? ret : sipfp_xdp__load(xdp.skel);
 }
 
 static void skel_free(void)
@@ -234,20 +255,30 @@ static int try_load(const struct config *cfg, const struct xdp_links *ls)
 {
 	struct prev_maps pm[PREV_MAX];
 	uint32_t prog = 0;
-	char path[128];
-	int npm = 0, ret;
+	int npm, ret;
 
-	pin_path(path, sizeof(path), "sipfp_flows");
-	xdp.fresh = access(path, F_OK) != 0;
-	if (xdp.fresh && ls)
+	xdp.skel = sipfp_xdp__open();
+	if (!xdp.skel)
+		return -errno;
+	npm = ls ? pinned_maps(pm) : 0;
+	xdp.fresh = !npm;
+	if (!npm && ls)
 		prog = xdp_prev_prog(ls);
 	if (prog)
-		npm = prev_maps(prog, pm);
+		npm = prog_maps(prog, pm);
 	xdp.max_flows = max_flows(cfg, pm, npm);
-	ret = open_load(xdp.max_flows, pm, npm);
+	ret = bpf_map__set_max_entries(xdp.skel->maps.sipfp_flows,
+				       xdp.max_flows);
+	if (!ret)
+		ret = bpf_map__set_max_entries(xdp.skel->maps.sipfp_stats,
+					       xdp.max_flows);
+	if (!ret)
+		ret = prepare(pm, npm);
+	if (!ret)
+		ret = sipfp_xdp__load(xdp.skel);
 	for (int i = 0; i < npm; i++)
 		close(pm[i].fd);
-	if (!ret && npm)
+	if (!ret && prog)
 		log_info("xdp: reusing the maps of the program an earlier "
 			 "sipfpd left attached");
 	return ret;
