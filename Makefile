@@ -215,12 +215,17 @@ BENCH_LIBS_xdpflows := $(LIBBPF_LIBS)
 $(B)/selftests/unit/%: $(B)/selftests/unit/%.o $(UNIT_LIB_OBJS) $(LIBSIPFPD) $(LIBSIP) \
 	$(LIBSIPCTL)
 	$(quiet) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(DAEMON_LIBS) $(UNIT_LIBS_$*)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(DAEMON_LIBS)
 
-# the XDP program under BPF_PROG_TEST_RUN, through its skeleton
-$(B)/selftests/unit/test_xdp_prog.o: CPPFLAGS += -I$(B)/daemon/bpf -Idaemon/bpf
-$(B)/selftests/unit/test_xdp_prog.o: | $(XDP_SKEL)
-UNIT_LIBS_test_xdp_prog := $(LIBBPF_LIBS)
+# The XDP program under BPF_PROG_TEST_RUN, through its skeleton: the
+# test_xdp_* programs link their harness (selftests/unit/xdp/), which no
+# other unit program needs (libbpf comes with DAEMON_LIBS).
+XDP_UNITS := $(filter $(B)/selftests/unit/test_xdp_%,$(UNITS))
+XDP_UNIT_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard selftests/unit/xdp/*.c))
+$(XDP_UNITS): $(XDP_UNIT_OBJS)
+$(XDP_UNITS:%=%.o) $(XDP_UNIT_OBJS): CPPFLAGS += -I$(B)/daemon/bpf \
+	-Idaemon/bpf -Iselftests/unit/xdp
+$(XDP_UNITS:%=%.o) $(XDP_UNIT_OBJS): | $(XDP_SKEL)
 
 $(O)/fuzz/fuzz_digest: daemon/digest.c daemon/users.c daemon/digest.h \
 	daemon/users.h

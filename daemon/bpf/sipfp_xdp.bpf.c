@@ -328,8 +328,7 @@ static __always_inline void note_bad_source(struct sipfp_xdp_stats *s,
  * leave the packet to the stack (or, for a wrong source, to drop it).
  */
 static __always_inline int check_flow(const struct sipfp_xdp_flow *f,
-				      struct pkt *p,
-				      struct sipfp_xdp_stats *s)
+				      struct pkt *p, struct sipfp_xdp_stats *s)
 {
 	bool v4 = !p->v6;
 
@@ -617,8 +616,7 @@ static __always_inline __u32 rtp_arrival(__u64 now, __u32 rate)
 	return sec * rate + ns * rate / NSEC_PER_SEC;
 }
 
-static __always_inline void rtp_jitter(struct sipfp_xdp_stats *s,
-				       __u32 transit)
+static __always_inline void rtp_jitter(struct sipfp_xdp_stats *s, __u32 transit)
 {
 	__s32 d = transit - s->transit;
 
