@@ -323,6 +323,48 @@ static void fill_vlans(const struct xdp_links *ls)
 	}
 }
 
+static bool sysctl_on(const char *fmt, const char *dev)
+{
+	char path[128];
+	FILE *f;
+	int v = 0;
+
+	snprintf(path, sizeof(path), fmt, dev);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fscanf(f, "%d", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v != 0;
+}
+
+/*
+ * bpf_fib_lookup() answers only for a device that forwards: on the
+ * others the program passes every packet up.  `auto` then takes the next
+ * path rather than one that forwards nothing.
+ */
+static int check_forwarding(const struct config *cfg)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < xdp.ndevs; i++) {
+		const char *d = xdp.devs[i].name;
+
+		if (sysctl_on("/proc/sys/net/ipv4/conf/%s/forwarding", d) ||
+		    sysctl_on("/proc/sys/net/ipv6/conf/%s/forwarding", d))
+			n++;
+		else
+			log_warnx("xdp: forwarding is off on %s "
+				  "(net.ipv4.conf.%s.forwarding): the program "
+				  "passes its packets up",
+				  d, d);
+	}
+	if (n || cfg->fastpath != CFG_FP_AUTO)
+		return 0;
+	return -ENETUNREACH;
+}
+
 int xdp_attach_all(const struct config *cfg, const struct xdp_links *ls)
 {
 	int ret;
@@ -335,6 +377,9 @@ int xdp_attach_all(const struct config *cfg, const struct xdp_links *ls)
 		log_warnx("xdp: attached to no device");
 		return -ENODEV;
 	}
+	ret = check_forwarding(cfg);
+	if (ret)
+		return ret;
 	prune_tx();
 	ret = fill_tx();
 	fill_vlans(ls);

@@ -366,6 +366,38 @@ static void test_no_device(void)
 	CU_ASSERT(access(pins, F_OK));
 }
 
+static void set_forwarding(const char *dev, int on)
+{
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding",
+		 dev);
+	f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fprintf(f, "%d\n", on);
+	fclose(f);
+}
+
+/* `auto` takes XDP only where bpf_fib_lookup() answers: a forwarding box. */
+static void test_auto(void)
+{
+	fp_exit();
+	conf();
+	cfg.fastpath = CFG_FP_AUTO;
+	CU_ASSERT_FATAL(!fp_init(&cfg, on_event));
+	CU_ASSERT_STRING_EQUAL(fp_name(), "relay");
+	CU_ASSERT_EQUAL(prog_on("v0"), 0);
+	CU_ASSERT(access(pins, F_OK));
+	fp_exit();
+	set_forwarding("v1", 1);
+	CU_ASSERT_FATAL(!fp_init(&cfg, on_event));
+	CU_ASSERT_STRING_EQUAL(fp_name(), "xdp");
+	CU_ASSERT_STRING_EQUAL(fp_xdp_lower(), "relay");
+	CU_ASSERT(prog_on("v0") != 0);
+	set_forwarding("v1", 0);
+}
+
 static const uint8_t m10_7_0[12] = { [10] = 0xff, [11] = 0xff };
 
 static void test_fields(void)
@@ -770,7 +802,8 @@ static void test_exit_detaches(void)
 	}
 
 static CU_TestInfo tests[] = {
-	T(test_attached),	T(test_no_device),   T(test_fields),
+	T(test_attached),	T(test_no_device),   T(test_auto),
+	T(test_fields),
 	T(test_fields6),	T(test_update),	     T(test_latch),
 	T(test_latch_window),	T(test_counters),    T(test_slot_zeroed),
 	T(test_mismatch_idle),	T(test_heartbeat),   T(test_leave_adopt),
