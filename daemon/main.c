@@ -21,6 +21,7 @@
 #include "keepalive.h"
 #include "log.h"
 #include "media.h"
+#include "metrics.h"
 #include "proxy.h"
 #include "server.h"
 #include "tls.h"
@@ -301,11 +302,13 @@ int main(int argc, char **argv)
 		fatalx("cannot start media anchoring; exiting");
 	/* sipfpd without its control socket still carries calls */
 	control_init(&cfg, reload);
+	metrics_init(&cfg);
 	drop_privileges();
 	if (!foreground && daemon(0, 0))
 		fatal("daemon");
 	log_info("started");
 	ev_run(tick);
+	metrics_exit();
 	control_exit();
 	media_exit();
 	proxy_exit();
