@@ -390,8 +390,8 @@ static int xdp_add(struct fp_flow *f)
 	ret = xdp_put(x);
 	if (ret)
 		log_warnx_rl("xdp: flow %016llx: %s; the %s path carries it",
-			     (unsigned long long)f->spec.cookie,
-			     strerror(-ret), xdp.lower->name);
+			     (unsigned long long)f->spec.cookie, strerror(-ret),
+			     xdp.lower->name);
 	xdp_low_spec(x);
 	ret = xdp.lower->add(&x->low);
 	if (ret) {

@@ -122,7 +122,8 @@ int xdp_links_dump(struct xdp_links *ls)
 	return ret < 0 ? ret : 0;
 }
 
-static const struct xlink *link_by_index(const struct xdp_links *ls, int ifindex)
+static const struct xlink *link_by_index(const struct xdp_links *ls,
+					 int ifindex)
 {
 	for (unsigned int i = 0; i < ls->n; i++)
 		if (ls->v[i].ifindex == ifindex)
@@ -423,4 +424,3 @@ void xdp_detach_all(void)
 	}
 	xdp.ndevs = 0;
 }
-

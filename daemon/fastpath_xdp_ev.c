@@ -191,8 +191,7 @@ static uint64_t last_packet(struct xflow *x, const struct sipfp_xdp_stats *s)
 
 	if (last < x->add_ms)
 		last = x->add_ms;
-	if (x->low.be && !x->low.be->counters(&x->low, &c) &&
-	    c.last_ms > last)
+	if (x->low.be && !x->low.be->counters(&x->low, &c) && c.last_ms > last)
 		last = c.last_ms;
 	return last;
 }
@@ -204,15 +203,17 @@ static void tick_flow(struct xflow *x, uint64_t now)
 	union tp_addr bad;
 	uint64_t last;
 
-	if (x->v.src_mode == SIPFP_XDP_SRC_LATCH &&
-	    now >= sp->latch_until_ms && xdp_put(x))
+	if (x->v.src_mode == SIPFP_XDP_SRC_LATCH && now >= sp->latch_until_ms &&
+	    xdp_put(x))
 		log_warnx_rl("xdp: flow %016llx: closing the latch window "
-			     "failed", (unsigned long long)sp->cookie);
+			     "failed",
+			     (unsigned long long)sp->cookie);
 	if (xdp_stats(x->slot, &s))
 		return;
 	if (s.drop_source > x->drops_seen) {
 		x->drops_seen = s.drop_source;
-		if (!x->mismatch_ms || now - x->mismatch_ms >= MISMATCH_EVERY_MS) {
+		if (!x->mismatch_ms ||
+		    now - x->mismatch_ms >= MISMATCH_EVERY_MS) {
 			x->mismatch_ms = now;
 			bad_source(&bad);
 			fp_event(x->f, FP_EV_SOURCE_MISMATCH, &bad);
@@ -336,9 +337,9 @@ static void orphan_spec(const struct sipfp_xdp_key *k,
 	if (!(v->flags & SIPFP_XDP_F_NO_PEER))
 		xdp_addr_from16(&sp->peer, v->peer_addr, v->peer_port);
 	sp->fd = sp->out_fd = -1;
-	sp->src_mode = v->src_mode == SIPFP_XDP_SRC_ANY ? FP_SRC_ANY :
-			v->src_mode == SIPFP_XDP_SRC_FIXED ? FP_SRC_FIXED :
-							      FP_SRC_LATCH;
+	sp->src_mode = v->src_mode == SIPFP_XDP_SRC_ANY	  ? FP_SRC_ANY :
+		       v->src_mode == SIPFP_XDP_SRC_FIXED ? FP_SRC_FIXED :
+							    FP_SRC_LATCH;
 	if (sp->src_mode != FP_SRC_ANY)
 		xdp_addr_from16(&sp->src, v->src_addr, v->src_port);
 	/* the window is the lower path's to keep; ours is shut */
@@ -355,8 +356,8 @@ struct lorphans {
 	size_t n;
 };
 
-static int lower_one(const struct fp_flow_spec *sp,
-		     const struct fp_counters *c, void *arg)
+static int lower_one(const struct fp_flow_spec *sp, const struct fp_counters *c,
+		     void *arg)
 {
 	struct lorphans *l = arg;
 	struct fp_flow_spec *s = realloc(l->sp, (l->n + 1) * sizeof(*s));
@@ -466,8 +467,7 @@ static void adopt_entry(struct xflow *x)
 	orphan_drop(o);
 	x->in_map = true;
 	x->v = v;
-	if (sp->src_mode == FP_SRC_LATCH &&
-	    v.src_mode == SIPFP_XDP_SRC_FIXED) {
+	if (sp->src_mode == FP_SRC_LATCH && v.src_mode == SIPFP_XDP_SRC_FIXED) {
 		x->latched = x->adopted_fixed = true;
 		xdp_addr_from16(&x->latched_src, v.src_addr, v.src_port);
 	}

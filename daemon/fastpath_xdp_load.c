@@ -74,14 +74,13 @@ static int pin_dir(void)
 	}
 	if (mkdir(SIPFP_XDP_PIN_DIR, 0700) && errno != EEXIST)
 		goto fail;
-	snprintf(xdp.pin_dir, sizeof(xdp.pin_dir), "%s/%lu",
-		 SIPFP_XDP_PIN_DIR, (unsigned long)st.st_ino);
+	snprintf(xdp.pin_dir, sizeof(xdp.pin_dir), "%s/%lu", SIPFP_XDP_PIN_DIR,
+		 (unsigned long)st.st_ino);
 	if (mkdir(xdp.pin_dir, 0700) && errno != EEXIST)
 		goto fail;
 	return 0;
 fail:
-	log_warn("xdp: creating the pin directory under %s",
-		 SIPFP_XDP_PIN_DIR);
+	log_warn("xdp: creating the pin directory under %s", SIPFP_XDP_PIN_DIR);
 	return -errno;
 }
 
@@ -193,8 +192,8 @@ static const struct prev_maps *prev_find(const struct prev_maps *pm, int n,
 }
 
 /* A flow per relay port per address; an earlier sipfpd's size stands. */
-static uint32_t max_flows(const struct config *cfg,
-			  const struct prev_maps *pm, int npm)
+static uint32_t max_flows(const struct config *cfg, const struct prev_maps *pm,
+			  int npm)
 {
 	const struct prev_maps *p = prev_find(pm, npm, "sipfp_flows");
 	struct bpf_map_info mi;

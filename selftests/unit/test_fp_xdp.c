@@ -190,14 +190,13 @@ static int count_ev(struct fp_flow *f, enum fp_event ev)
 
 /* --- the namespace, the config, sockets --- */
 
-static const char setup_sh[] =
-	"set -e\n"
-	"ip link set lo up\n"
-	"ip link add v0 type veth peer name v1\n"
-	"ip link set v0 up\n"
-	"ip link set v1 up\n"
-	"ip addr add 10.7.0.1/24 dev v0\n"
-	"ip addr add fd00:7::1/64 dev v0 nodad\n";
+static const char setup_sh[] = "set -e\n"
+			       "ip link set lo up\n"
+			       "ip link add v0 type veth peer name v1\n"
+			       "ip link set v0 up\n"
+			       "ip link set v1 up\n"
+			       "ip addr add 10.7.0.1/24 dev v0\n"
+			       "ip addr add fd00:7::1/64 dev v0 nodad\n";
 
 static struct config cfg;
 static char pins[64];
@@ -553,10 +552,14 @@ static void test_latch_window(void)
 
 static void test_counters(void)
 {
-	struct sipfp_xdp_stats s = { .packets = 10, .bytes = 1600,
-				     .drop_source = 2, .rtp_seen = 1,
-				     .ssrc = 0x1234, .base_seq = 100,
-				     .max_seq = 111, .received = 10,
+	struct sipfp_xdp_stats s = { .packets = 10,
+				     .bytes = 1600,
+				     .drop_source = 2,
+				     .rtp_seen = 1,
+				     .ssrc = 0x1234,
+				     .base_seq = 100,
+				     .max_seq = 111,
+				     .received = 10,
 				     .jitter = 5 << 4 };
 	struct fp_flow_spec sp;
 	struct sipfp_xdp_flow v;
@@ -585,10 +588,14 @@ static void test_counters(void)
 	CU_ASSERT_EQUAL(c.jitter, 5);
 	if (ncpus > 1) {
 		/* a second queue saw 3 more, past a wrap: one scale */
-		s = (struct sipfp_xdp_stats){ .packets = 3, .bytes = 300,
-					      .rtp_seen = 1, .ssrc = 0x1234,
-					      .base_seq = 112, .max_seq = 114,
-					      .received = 3, .jitter = 9 << 4,
+		s = (struct sipfp_xdp_stats){ .packets = 3,
+					      .bytes = 300,
+					      .rtp_seen = 1,
+					      .ssrc = 0x1234,
+					      .base_seq = 112,
+					      .max_seq = 114,
+					      .received = 3,
+					      .jitter = 9 << 4,
 					      .last_ns = now * 1000000ULL };
 		stats_put(v.slot, 1, &s);
 		CU_ASSERT_FATAL(!fp_flow_counters(f, &c));
@@ -605,8 +612,9 @@ static void test_counters(void)
 /* A slot's leftover numbers never show in the next flow's counters. */
 static void test_slot_zeroed(void)
 {
-	struct sipfp_xdp_stats junk = { .packets = 99, .bytes = 9,
-					.drop_source = 7, .last_ns = 1 };
+	struct sipfp_xdp_stats junk = {
+		.packets = 99, .bytes = 9, .drop_source = 7, .last_ns = 1
+	};
 	struct fp_flow_spec a, b;
 	struct sipfp_xdp_flow v;
 	struct fp_counters c;
@@ -632,10 +640,12 @@ static void test_slot_zeroed(void)
 
 static void test_mismatch_idle(void)
 {
-	struct sipfp_xdp_stats s = { .packets = 1, .drop_source = 1,
-				     .bad_addr = { [10] = 0xff, [11] = 0xff,
-						   203, 0, 113, 5 },
-				     .bad_port = htons(4444) };
+	struct sipfp_xdp_stats s = {
+		.packets = 1,
+		.drop_source = 1,
+		.bad_addr = { [10] = 0xff, [11] = 0xff, 203, 0, 113, 5 },
+		.bad_port = htons(4444)
+	};
 	struct fp_flow_spec sp;
 	struct sipfp_xdp_flow v;
 	struct fp_flow *f;
@@ -802,12 +812,11 @@ static void test_exit_detaches(void)
 	}
 
 static CU_TestInfo tests[] = {
-	T(test_attached),	T(test_no_device),   T(test_auto),
-	T(test_fields),
-	T(test_fields6),	T(test_update),	     T(test_latch),
-	T(test_latch_window),	T(test_counters),    T(test_slot_zeroed),
-	T(test_mismatch_idle),	T(test_heartbeat),   T(test_leave_adopt),
-	T(test_exit_detaches),	CU_TEST_INFO_NULL,
+	T(test_attached),    T(test_no_device),	    T(test_auto),
+	T(test_fields),	     T(test_fields6),	    T(test_update),
+	T(test_latch),	     T(test_latch_window),  T(test_counters),
+	T(test_slot_zeroed), T(test_mismatch_idle), T(test_heartbeat),
+	T(test_leave_adopt), T(test_exit_detaches), CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
@@ -817,7 +826,8 @@ static CU_SuiteInfo suites[] = {
 
 static int skip(const char *why, int err)
 {
-	printf("skip: %s%s%s\n", why, err ? ": " : "", err ? strerror(err) : "");
+	printf("skip: %s%s%s\n", why, err ? ": " : "",
+	       err ? strerror(err) : "");
 	return 4;
 }
 
