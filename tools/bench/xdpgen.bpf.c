@@ -134,6 +134,15 @@ static __always_inline int early(void)
 	if (!start_ns)
 		start_ns = now;
 	due = (now - start_ns) * rate / 1000000000ull;
+	/*
+	 * Fallen behind (the CPU was taken from us): the schedule slips
+	 * rather than catch up in one long burst no receiver's ring holds;
+	 * the rate offered is what userspace counts, so it stays honest.
+	 */
+	if (due > made + 2 * burst) {
+		start_ns = now - made * 1000000000ull / rate;
+		due = made;
+	}
 	if (made < due - due % burst)
 		return 0;
 	skipped++;

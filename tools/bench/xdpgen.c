@@ -4,8 +4,8 @@
  * all XDP (xdpgen.bpf.c):
  *
  *   xdpgen send -i IFACE -M DSTMAC -s SRC -f STREAMS [-S SSRC] [-r PPS]
- *               [-t SECONDS] [-w WARMUP_MS] [-m WINDOW_MS] [-b BATCH]
- *               [-c SINK_MAP_ID] [-p PID]...
+ *               [-B BURST] [-t SECONDS] [-w WARMUP_MS] [-m WINDOW_MS]
+ *               [-b BATCH] [-c SINK_MAP_ID] [-p PID]...
  *   xdpgen sink -i IFACE [-P PORT]
  *   xdpgen count -c SINK_MAP_ID
  *   xdpgen time -i IFACE -M DSTMAC -A SRCMAC -s SRC -f STREAMS [-S SSRC]
@@ -18,7 +18,9 @@
  * "gen" program, which writes each packet over a recycled frame and sends
  * it with XDP_TX: no socket, no skb, so the generator costs a fraction of
  * what sendmmsg() does and leaves the other CPU to the router.  PPS 0
- * (the default) is flat out for SECONDS, else paced to PPS.  A window of
+ * (the default) is flat out for SECONDS, else paced to PPS in bursts of
+ * BURST (the program's pacing spins: the CPU is busy either way); BATCH
+ * is the test run's (64, at most 256).  A window of
  * WINDOW_MS starts WARMUP_MS in; at both ends it reads the sink's count
  * (the map of SINK_MAP_ID), the CPU each PID has used
  * (/proc/PID/schedstat: nanoseconds, threads and kernel threads alike),
@@ -64,6 +66,7 @@
 #include "xdpgen.skel.h"
 
 #define MAX_PIDS 16
+#define MS 1000000ull
 #define SETTLE_NS 100000000ull
 #define SETTLE_MAX_NS 2000000000ull
 
@@ -89,8 +92,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: xdpgen send -i IFACE -M DSTMAC -s SRC -f STREAMS [-S SSRC]\n"
-		"                   [-r PPS] [-t SECONDS] [-w WARMUP_MS] [-m WINDOW_MS]\n"
-		"                   [-b BATCH] [-c SINK_MAP_ID] [-p PID]...\n"
+		"                   [-r PPS] [-B BURST] [-t SECONDS] [-w WARMUP_MS]\n"
+		"                   [-m WINDOW_MS] [-b BATCH] [-c SINK_MAP_ID] [-p PID]...\n"
 		"       xdpgen sink -i IFACE [-P PORT]\n"
 		"       xdpgen count -c SINK_MAP_ID\n"
 		"       xdpgen time -i IFACE -M DSTMAC -A SRCMAC -s SRC -f STREAMS\n"
@@ -100,7 +103,8 @@ static void usage(void)
 
 static void fail(const char *what, int err)
 {
-	fprintf(stderr, "xdpgen: %s: %s\n", what, strerror(err < 0 ? -err : err));
+	fprintf(stderr, "xdpgen: %s: %s\n", what,
+		strerror(err < 0 ? -err : err));
 	exit(1);
 }
 
@@ -628,13 +632,13 @@ static int cmd_time(const struct opts *o)
 {
 	static struct gen g;
 	uint32_t k = o->rounds, prog[k], base[k], v, vbase;
-	int fd;
+	int fd, drop;
 
 	gen_prepare(&g, o);
 	fd = attached(g.ifindex);
+	drop = bpf_program__fd(g.skel->progs.drop);
 	for (uint32_t i = 0; i < k; i++) {
-		base[i] = time_round(&g, o,
-				     bpf_program__fd(g.skel->progs.drop), &vbase);
+		base[i] = time_round(&g, o, drop, &vbase);
 		prog[i] = time_round(&g, o, fd, &v);
 	}
 	qsort(prog, k, sizeof(prog[0]), cmp_u32);
@@ -665,8 +669,8 @@ static void opts_parse(struct opts *o, int argc, char **argv)
 		case 'S': o->ssrc = strtoul(optarg, NULL, 0); break;
 		case 'r': o->rate = strtoull(optarg, NULL, 10); break;
 		case 't': o->dur_ns = strtod(optarg, NULL) * 1e9; break;
-		case 'w': o->warm_ns = strtoull(optarg, NULL, 10) * 1000000; break;
-		case 'm': o->win_ns = strtoull(optarg, NULL, 10) * 1000000; break;
+		case 'w': o->warm_ns = strtoull(optarg, NULL, 10) * MS; break;
+		case 'm': o->win_ns = strtoull(optarg, NULL, 10) * MS; break;
 		case 'b': o->batch = strtoul(optarg, NULL, 10); break;
 		case 'B': o->burst = strtoul(optarg, NULL, 10); break;
 		case 'c': o->map_id = strtoul(optarg, NULL, 10); break;
