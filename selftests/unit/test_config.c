@@ -161,6 +161,8 @@ static void check_defaults(const struct config *c)
 	CU_ASSERT_EQUAL(c->latch_window, 10);
 	CU_ASSERT_EQUAL(c->max_sessions, 10000);
 	CU_ASSERT_EQUAL(c->dscp, 46);
+	CU_ASSERT_EQUAL(c->nxdp_ifs, 0);
+	CU_ASSERT_EQUAL(c->xdp_mode, CFG_XDP_AUTO);
 	/* the domain defaults to the host name, the realm to the domain */
 	CU_ASSERT_EQUAL_FATAL(gethostname(host, sizeof(host)), 0);
 	for (char *p = host; *p; p++)
@@ -625,6 +627,34 @@ static void test_media_if_errors(void)
 		   "(the name already has an IPv6 address)");
 }
 
+/* xdp_interfaces adds up over lines; xdp_mode takes three words. */
+static void test_media_xdp(void)
+{
+	char text[512];
+	int n;
+
+	CU_ASSERT_EQUAL_FATAL(load("[media]\nxdp_interfaces = eth0 eth1\n"
+				   "xdp_interfaces = eth1.7\n"
+				   "xdp_mode = Native\n"),
+			      0);
+	CU_ASSERT_EQUAL_FATAL(cfg.nxdp_ifs, 3);
+	CU_ASSERT_STRING_EQUAL(cfg.xdp_ifs[0], "eth0");
+	CU_ASSERT_STRING_EQUAL(cfg.xdp_ifs[2], "eth1.7");
+	CU_ASSERT_EQUAL(cfg.xdp_mode, CFG_XDP_NATIVE);
+	config_free(&cfg);
+	expect_err("[media]\nxdp_mode = fast\n", 2,
+		   "bad value 'fast' for xdp_mode (expected auto, native or "
+		   "generic)");
+	expect_err("[media]\nxdp_interfaces = abcdefghijklmnop\n", 2,
+		   "bad xdp_interfaces entry 'abcdefghijklmnop' (not a "
+		   "device name)");
+	n = snprintf(text, sizeof(text), "[media]\nxdp_interfaces =");
+	for (int i = 0; i <= CFG_MAX_XDP_IFS; i++)
+		n += snprintf(text + n, sizeof(text) - n, " e%d", i);
+	snprintf(text + n, sizeof(text) - n, "\n");
+	expect_err(text, 2, "more than 32 xdp_interfaces");
+}
+
 static void test_missing_file(void)
 {
 	CU_ASSERT_EQUAL(config_load("/nonexistent/sipfpd.conf", &cfg, err,
@@ -641,9 +671,10 @@ static void test_missing_file(void)
  */
 static void test_example_documents_defaults(void)
 {
-	static const char *const skip[] = { "domain", "realm",	 "cert",
-					    "key",    "ca_file", "interfaces",
-					    NULL };
+	static const char *const skip[] = {
+		"domain",     "realm",		"cert", "key", "ca_file",
+		"interfaces", "xdp_interfaces", NULL
+	};
 	FILE *f = fopen("daemon/sipfpd.conf", "r");
 	char text[16384], line[256], key[64];
 	size_t n = 0;
@@ -672,10 +703,10 @@ static void test_example_documents_defaults(void)
 	fclose(f);
 	CU_ASSERT_FATAL(n < sizeof(text));
 	/*
-	 * every key but domain, realm, cert, key, ca_file and interfaces:
-	 * no fixed default
+	 * every key but domain, realm, cert, key, ca_file, interfaces and
+	 * xdp_interfaces: no fixed default
 	 */
-	CU_ASSERT_EQUAL(keys, 36);
+	CU_ASSERT_EQUAL(keys, 37);
 	CU_ASSERT_EQUAL_FATAL(load(text), 0);
 	if (*err)
 		fprintf(stderr, "\n  %s\n", err);
@@ -699,6 +730,7 @@ int main(void)
 	CU_add_test(s, "media values", test_media_values);
 	CU_add_test(s, "media errors", test_media_errors);
 	CU_add_test(s, "media interfaces errors", test_media_if_errors);
+	CU_add_test(s, "media xdp", test_media_xdp);
 	CU_add_test(s, "missing file", test_missing_file);
 	CU_add_test(s, "example documents defaults",
 		    test_example_documents_defaults);
