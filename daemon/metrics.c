@@ -163,6 +163,47 @@ static const char *if_name(unsigned int i)
 	return "default";
 }
 
+/*
+ * A row exists for each interface on the fast path in use, zero or not,
+ * and for whatever else counted something (a flow kmod left to the relay).
+ */
+static bool shown(int path, unsigned int i, uint64_t v)
+{
+	static const char *const names[MEDIA_NPATHS] = { "none", "relay",
+							 "kmod", "xdp" };
+	unsigned int nifs = mx.cfg ? mx.cfg->nmedia_ifs : 0;
+
+	if (v)
+		return true;
+	if (strcmp(names[path], media_fastpath()) &&
+	    !(path == FP_PATH_RELAY && !strcmp(media_fastpath(), "off")))
+		return false;
+	return nifs ? i < nifs : i == MEDIA_TOTAL_IFS - 1;
+}
+
+/*
+ * The value of slot @i of @t[@path] at @off, summed over the slots of
+ * one interface name (a name may have an address per family); false for
+ * a slot whose name an earlier slot already stood for.
+ */
+static bool value(const struct media_total *t, unsigned int i, size_t off,
+		  uint64_t *v)
+{
+	unsigned int nifs = mx.cfg ? mx.cfg->nmedia_ifs : 0;
+
+	*v = *(const uint64_t *)((const char *)&t[i] + off);
+	if (i >= nifs)
+		return true;
+	for (unsigned int j = 0; j < nifs; j++) {
+		if (j == i || strcmp(if_name(i), if_name(j)))
+			continue;
+		if (j < i)
+			return false;
+		*v += *(const uint64_t *)((const char *)&t[j] + off);
+	}
+	return true;
+}
+
 static void media_metric(struct buf *b, const struct media_totals *t,
 			 const char *name, const char *help, size_t off)
 {
@@ -174,10 +215,7 @@ static void media_metric(struct buf *b, const struct media_totals *t,
 	head(b, name, "counter", help);
 	for (int p = 0; p < MEDIA_NPATHS; p++)
 		for (unsigned int i = 0; i < MEDIA_TOTAL_IFS; i++) {
-			v = *(const uint64_t *)((const char *)&t->t[p][i] + off);
-			/* every path of the one in use, else what happened */
-			if (!v && (p != FP_PATH_RELAY ||
-				   i != MEDIA_TOTAL_IFS - 1))
+			if (!value(t->t[p], i, off, &v) || !shown(p, i, v))
 				continue;
 			put(b, "sipfpd_%s{path=\"%s\",interface=\"%s\"} %llu\n",
 			    name, paths[p], label(if_name(i), lbl, sizeof(lbl)),

@@ -28,6 +28,8 @@ pkgs=(
 	# veth peer needs NAPI to take redirected frames, and complete
 	# checksums for XDP to rewrite)
 	sip-tester iproute2 nftables tcpdump python3 procps ethtool
+	# tests: control.sh scrapes the metrics listener with curl
+	curl
 	# VM: the module is loaded in qemu, in both of Debian 12's kernels,
 	# from a busybox initramfs
 	qemu-system-x86 busybox-static cpio
