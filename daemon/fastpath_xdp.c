@@ -564,14 +564,25 @@ static int xdp_init(const struct config *cfg)
 	return 0;
 }
 
+/* Whether the flow map still holds a flow for a next sipfpd to adopt. */
+static bool map_empty(void)
+{
+	struct sipfp_xdp_key k;
+
+	return bpf_map_get_next_key(xdp.flows_fd, NULL, &k) != 0;
+}
+
 /*
  * Flows still alive are let go of: the lower path first (it clears the
  * copies it holds), then each flow's @be.  Their map entries stay when
- * leaving, as after fp_leave(); else the program goes, and its pins.
+ * leaving, as after fp_leave(), and the program with them, so a
+ * restarted sipfpd takes over without a gap; the heartbeat turns them
+ * off if none comes.  With no flow to keep, the program goes, and its
+ * pins: an exit with no call up leaves nothing behind.
  */
 static void xdp_exit(void)
 {
-	bool keep = fp_leaving();
+	bool keep = fp_leaving() && !map_empty();
 	struct xflow *x;
 
 	xdp.lower->exit();
@@ -586,6 +597,10 @@ static void xdp_exit(void)
 	memset(xdp.tab, 0, sizeof(xdp.tab));
 	xdp.graveyard = NULL;
 	state_free();
+	if (keep)
+		log_info("xdp: left attached, its flows forwarding for the "
+			 "next sipfpd (for %llu s if none comes)",
+			 (unsigned long long)xdp.alive_ms / 1000);
 	xdp_unload(keep);
 	xdp.lower = NULL;
 }
