@@ -673,7 +673,7 @@ static void test_example_documents_defaults(void)
 {
 	static const char *const skip[] = {
 		"domain",     "realm",		"cert", "key", "ca_file",
-		"interfaces", "xdp_interfaces", NULL
+		"interfaces", "xdp_interfaces", "control_group", NULL
 	};
 	FILE *f = fopen("daemon/sipfpd.conf", "r");
 	char text[16384], line[256], key[64];
@@ -703,15 +703,55 @@ static void test_example_documents_defaults(void)
 	fclose(f);
 	CU_ASSERT_FATAL(n < sizeof(text));
 	/*
-	 * every key but domain, realm, cert, key, ca_file, interfaces and
-	 * xdp_interfaces: no fixed default
+	 * every key but domain, realm, cert, key, ca_file, interfaces,
+	 * xdp_interfaces and control_group: no fixed default
 	 */
-	CU_ASSERT_EQUAL(keys, 37);
+	CU_ASSERT_EQUAL(keys, 38);
 	CU_ASSERT_EQUAL_FATAL(load(text), 0);
 	if (*err)
 		fprintf(stderr, "\n  %s\n", err);
 	check_defaults(&cfg);
 	config_free(&cfg);
+}
+
+/* [general] control_group and metrics (config_ctl.c) */
+static void test_control_keys(void)
+{
+	const struct sockaddr_in *s4 = (const void *)&cfg.metrics;
+	const struct sockaddr_in6 *s6 = (const void *)&cfg.metrics;
+	static const char *const bad[] = { "0", "65536", "x", "1.2.3.4:",
+					   "[::1", "[::1]x", "1.2.3.4:5:6" };
+	char text[128];
+
+	CU_ASSERT_EQUAL(load("[general]\ncontrol_group = root\nmetrics = 9\n"),
+			0);
+	CU_ASSERT_STRING_EQUAL(cfg.control_group, "root");
+	CU_ASSERT_EQUAL(s4->sin_family, AF_INET);
+	CU_ASSERT_EQUAL(s4->sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+	CU_ASSERT_EQUAL(ntohs(s4->sin_port), 9);
+	config_free(&cfg);
+	CU_ASSERT_EQUAL(load("[general]\nmetrics = [::1]:9477\n"), 0);
+	CU_ASSERT_EQUAL(s6->sin6_family, AF_INET6);
+	CU_ASSERT_EQUAL(cfg.metrics_len, sizeof(*s6));
+	config_free(&cfg);
+	CU_ASSERT_EQUAL(load("[general]\nmetrics = 0.0.0.0\n"), 0);
+	CU_ASSERT_EQUAL(ntohs(s4->sin_port), 9477);
+	config_free(&cfg);
+	CU_ASSERT_EQUAL(load("[general]\nmetrics = off\n"), 0);
+	CU_ASSERT_EQUAL(cfg.metrics_len, 0);
+	config_free(&cfg);
+	expect_err("[general]\n\ncontrol_group = no-such-group-here\n", 3,
+		   "control_group 'no-such-group-here': no such group");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char want[128];
+
+		snprintf(text, sizeof(text), "[general]\nmetrics = %s\n", bad[i]);
+		snprintf(want, sizeof(want),
+			 "bad value '%s' for metrics (expected PORT, "
+			 "ADDRESS:PORT, [IPV6]:PORT or off)",
+			 bad[i]);
+		expect_err(text, 2, want);
+	}
 }
 
 int main(void)
@@ -728,6 +768,7 @@ int main(void)
 	CU_add_test(s, "listen and domain errors", test_list_errors);
 	CU_add_test(s, "route errors", test_route_errors);
 	CU_add_test(s, "media values", test_media_values);
+	CU_add_test(s, "control_group and metrics", test_control_keys);
 	CU_add_test(s, "media errors", test_media_errors);
 	CU_add_test(s, "media interfaces errors", test_media_if_errors);
 	CU_add_test(s, "media xdp", test_media_xdp);
