@@ -53,8 +53,8 @@ static int endpoint(const char *v, char *host, size_t size, uint16_t *port)
 		return 0;
 	}
 	if (*v == '[') {
-		if (!close || (close[1] && (close[1] != ':' ||
-					    port_of(close + 2, port))))
+		if (!close ||
+		    (close[1] && (close[1] != ':' || port_of(close + 2, port))))
 			return -1;
 		n = close - v - 1;
 		v++;

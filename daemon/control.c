@@ -95,8 +95,8 @@ static void add_tag(json_object *o, const struct ctl_req *req)
 {
 	if (req->tag_type == CTL_TAG_STR)
 		json_object_object_add(
-			o, "tag", json_object_new_string_len(req->tag,
-							     req->tag_len));
+			o, "tag",
+			json_object_new_string_len(req->tag, req->tag_len));
 	else if (req->tag_type == CTL_TAG_INT)
 		json_object_object_add(o, "tag",
 				       json_object_new_int64(req->tag_int));
@@ -129,8 +129,8 @@ json_object *ctl_answer(void)
 	return o;
 }
 
-void ctl_error(struct ctl_conn *c, const struct ctl_req *req,
-	       const char *code, const char *fmt, ...)
+void ctl_error(struct ctl_conn *c, const struct ctl_req *req, const char *code,
+	       const char *fmt, ...)
 {
 	json_object *o = json_object_new_object();
 	char msg[512];
@@ -236,8 +236,7 @@ static void lines(struct ctl_conn *c)
 	memmove(c->in, c->in + used, c->inlen - used);
 	c->inlen -= used;
 	/* at the end of input a last unterminated line counts too */
-	if (c->eof && !c->closing && !has_line(c) &&
-	    pending(c) < CTL_OUT_LOW) {
+	if (c->eof && !c->closing && !has_line(c) && pending(c) < CTL_OUT_LOW) {
 		if (c->inlen)
 			request(c, c->in, c->inlen);
 		c->inlen = 0;
@@ -338,8 +337,8 @@ static void accept_cb(int fd, uint32_t events, void *arg)
 	struct ctl_conn *c;
 	int cfd;
 
-	while ((cfd = accept4(fd, NULL, NULL,
-			      SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >=
+	       0) {
 		if (ctl.nconns >= CTL_MAX_CLIENTS) {
 			refuse(cfd);
 			continue;
@@ -402,15 +401,17 @@ static int clear_path(const struct sockaddr_un *sa)
 	int fd, live;
 
 	if (lstat(sa->sun_path, &st))
-		return errno == ENOENT ? 0 : (log_warn("control: %s",
-						       sa->sun_path), -1);
+		return errno == ENOENT ?
+			       0 :
+			       (log_warn("control: %s", sa->sun_path), -1);
 	if (!S_ISSOCK(st.st_mode)) {
 		log_warnx("control: %s exists and is not a socket",
 			  sa->sun_path);
 		return -1;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	live = fd >= 0 && !connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	live = fd >= 0 &&
+	       !connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
 	if (fd >= 0)
 		close(fd);
 	if (live)

@@ -24,8 +24,12 @@ typedef void (*ctl_cmd_fn)(struct ctl_conn *c, const struct ctl_req *req);
 /* The length of the valid UTF-8 sequence at @s, 0 if there is none. */
 static size_t utf8_len(const unsigned char *s)
 {
-	size_t n = *s < 0x80 ? 1 : *s < 0xc2 ? 0 : *s < 0xe0 ? 2 :
-		   *s < 0xf0 ? 3 : *s < 0xf5 ? 4 : 0;
+	size_t n = *s < 0x80 ? 1 :
+		   *s < 0xc2 ? 0 :
+		   *s < 0xe0 ? 2 :
+		   *s < 0xf0 ? 3 :
+		   *s < 0xf5 ? 4 :
+			       0;
 
 	for (size_t i = 1; i < n; i++)
 		if ((s[i] & 0xc0) != 0x80)
@@ -65,9 +69,9 @@ json_object *ctl_addr(const union tp_addr *a)
 	if (a->sa.sa_family != AF_INET && a->sa.sa_family != AF_INET6)
 		return NULL;
 	tp_addr_ip(a, ip, sizeof(ip));
-	snprintf(buf, sizeof(buf), a->sa.sa_family == AF_INET6 ? "[%s]:%u" :
-								 "%s:%u",
-		 ip, tp_addr_port(a));
+	snprintf(buf, sizeof(buf),
+		 a->sa.sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
+		 tp_addr_port(a));
 	return json_object_new_string(buf);
 }
 
@@ -87,8 +91,9 @@ static json_object *interfaces(const struct config *cfg)
 		json_object_object_add(o, "name",
 				       ctl_str(cfg->media_ifs[i].name));
 		json_object_object_add(o, "address", ctl_addr(&l));
-		json_object_object_add(o, "fastpath",
-				       json_object_new_string(media_fastpath()));
+		json_object_object_add(
+			o, "fastpath",
+			json_object_new_string(media_fastpath()));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -143,9 +148,9 @@ static int reg_one(const struct binding *b, void *arg)
 	if (b->q >= 0)
 		json_object_object_add(o, "q",
 				       json_object_new_double(b->q / 1000.0));
-	json_object_object_add(
-		o, "transport",
-		json_object_new_string(loc_transport_name(b->received.transport)));
+	json_object_object_add(o, "transport",
+			       json_object_new_string(loc_transport_name(
+				       b->received.transport)));
 	if (!tp_addr_set(&src, b->received.ip, b->received.port))
 		json_object_object_add(o, "source", ctl_addr(&src));
 	json_object_object_add(o, "nat", json_object_new_boolean(b->nated));
@@ -183,7 +188,8 @@ static json_object *server_counters(void)
 	U64(o, s, stray_responses);
 	a = json_object_new_array();
 	for (int i = 1; i < 7; i++)
-		json_object_array_add(a, json_object_new_uint64(s->answered[i]));
+		json_object_array_add(a,
+				      json_object_new_uint64(s->answered[i]));
 	json_object_object_add(o, "answered_1xx_to_6xx", a);
 	U64(o, s, rate_limited);
 	U64(o, s, rate_dropped);
@@ -330,8 +336,8 @@ static void cmd_reload(struct ctl_conn *c, const struct ctl_req *req)
 		return;
 	}
 	if (ctl_reload(err, sizeof(err))) {
-		ctl_error(c, req, "EINVAL", "%s; kept the running configuration",
-			  err);
+		ctl_error(c, req, "EINVAL",
+			  "%s; kept the running configuration", err);
 		return;
 	}
 	o = ctl_answer();

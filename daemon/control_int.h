@@ -31,9 +31,8 @@ extern const struct config *ctl_cfg; /* main.c's, reloaded in place */
 void ctl_send(struct ctl_conn *c, const struct ctl_req *req, json_object *o);
 /* {"ok":true}, for the caller to add to and ctl_send() */
 json_object *ctl_answer(void);
-void ctl_error(struct ctl_conn *c, const struct ctl_req *req,
-	       const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+void ctl_error(struct ctl_conn *c, const struct ctl_req *req, const char *code,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* {"end":true,"count":@n} after a listing's records */
 void ctl_end(struct ctl_conn *c, const struct ctl_req *req, unsigned int n);
 

@@ -45,9 +45,9 @@ static void add_rtp(json_object *o, const struct fp_counters *k,
 	ctl_add_u64(o, "expected", k->expected);
 	json_object_object_add(o, "lost", json_object_new_int64(k->lost));
 	ctl_add_u64(o, "jitter", k->jitter);
-	json_object_object_add(o, "jitter_ms",
-			       json_object_new_double(k->jitter * 1000.0 /
-						      rate));
+	json_object_object_add(
+		o, "jitter_ms",
+		json_object_new_double(k->jitter * 1000.0 / rate));
 }
 
 static json_object *flow(const struct media_stream *st, int from, bool rtcp)
@@ -65,7 +65,8 @@ static json_object *flow(const struct media_stream *st, int from, bool rtcp)
 			       json_object_new_string(rtcp ? "rtcp" : "rtp"));
 	add_addr(o, "local", &f->spec.local);
 	add_addr(o, "source", k.latched ? &k.source : &f->spec.src);
-	json_object_object_add(o, "latched", json_object_new_boolean(k.latched));
+	json_object_object_add(o, "latched",
+			       json_object_new_boolean(k.latched));
 	add_addr(o, "out_local", &f->spec.out_local);
 	add_addr(o, "peer", &f->spec.peer);
 	json_object_object_add(o, "path",

@@ -47,8 +47,7 @@ static const char *shown(const char *s, size_t n, char *buf, size_t size)
 	return buf;
 }
 
-static int set_tag(struct ctl_req *req, json_object *v, char *msg,
-		   size_t len)
+static int set_tag(struct ctl_req *req, json_object *v, char *msg, size_t len)
 {
 	size_t n;
 
@@ -69,8 +68,7 @@ static int set_tag(struct ctl_req *req, json_object *v, char *msg,
 	return 0;
 }
 
-static int set_cmd(struct ctl_req *req, json_object *v, char *msg,
-		   size_t len)
+static int set_cmd(struct ctl_req *req, json_object *v, char *msg, size_t len)
 {
 	const char *s = json_object_get_string(v);
 	size_t n = json_object_get_string_len(v);
@@ -115,8 +113,7 @@ static int fields(json_object *o, struct ctl_req *req, char *msg, size_t len)
 	char q[40];
 	int ret;
 
-	json_object_object_foreach(o, key, val)
-	{
+	json_object_object_foreach(o, key, val) {
 		if (!strcmp(key, "cmd"))
 			cmd = val;
 		else if (!strcmp(key, "id"))
@@ -163,15 +160,19 @@ static int object(const char *buf, size_t len, json_object **out, char *msg,
 	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
 	if (!*out && jerr == json_tokener_continue)
-		return bad(msg, msglen, "malformed JSON at byte %zu: "
-			   "the line ends inside it", len);
+		return bad(msg, msglen,
+			   "malformed JSON at byte %zu: "
+			   "the line ends inside it",
+			   len);
 	if (!*out)
 		return bad(msg, msglen, "malformed JSON at byte %zu: %s", end,
 			   json_tokener_error_desc(jerr));
 	if (!rest_blank(buf, end, len)) {
 		json_object_put(*out);
-		return bad(msg, msglen, "malformed JSON at byte %zu: "
-			   "more after the object", end);
+		return bad(msg, msglen,
+			   "malformed JSON at byte %zu: "
+			   "more after the object",
+			   end);
 	}
 	if (!json_object_is_type(*out, json_type_object)) {
 		json_object_put(*out);

@@ -30,7 +30,8 @@ static void add(struct media_totals *t, const struct fp_flow *f,
 	struct media_total *x;
 	uint64_t drops = 0;
 
-	x = &t->t[c->path < MEDIA_NPATHS ? c->path : 0][iface_of(&f->spec.local)];
+	x = &t->t[c->path < MEDIA_NPATHS ? c->path : 0]
+		 [iface_of(&f->spec.local)];
 	for (int i = 0; i < FP_DROP_MAX; i++)
 		drops += c->drops[i];
 	x->flows += over;

@@ -109,7 +109,7 @@ static const char *label(const char *s, char *buf, size_t size)
 static void sip(struct buf *b)
 {
 	const struct server_stats *s = &server_stats;
-	static const char *const cls[] = { "", "1xx", "2xx", "3xx",
+	static const char *const cls[] = { "",	  "1xx", "2xx", "3xx",
 					   "4xx", "5xx", "6xx" };
 
 	one(b, "sip_messages_received_total", "counter",
@@ -129,8 +129,7 @@ static void sip(struct buf *b)
 	one(b, "transactions", "gauge", "SIP transactions alive.",
 	    proxy_transactions());
 	one(b, "registers_total", "counter",
-	    "REGISTER requests the registrar answered.",
-	    proxy_stats.registers);
+	    "REGISTER requests the registrar answered.", proxy_stats.registers);
 	one(b, "registrations", "gauge",
 	    "Registered contacts (bindings) in the location store.",
 	    proxy_registrations());
@@ -208,7 +207,7 @@ static void media_metric(struct buf *b, const struct media_totals *t,
 			 const char *name, const char *help, size_t off)
 {
 	static const char *const paths[MEDIA_NPATHS] = { "none", "relay",
-							  "kmod", "xdp" };
+							 "kmod", "xdp" };
 	char lbl[2 * CFG_MEDIA_IF_NAME + 1];
 	uint64_t v;
 
@@ -246,7 +245,8 @@ char *metrics_render(size_t *len)
 {
 	struct buf b = { 0 };
 
-	head(&b, "info", "gauge", "The version of sipfpd and the fast path in use.");
+	head(&b, "info", "gauge",
+	     "The version of sipfpd and the fast path in use.");
 	put(&b, "sipfpd_info{version=\"%s\",fastpath=\"%s\"} 1\n",
 	    SIPFPD_VERSION, media_fastpath());
 	one(&b, "uptime_seconds", "gauge", "Seconds since sipfpd started.",
@@ -381,8 +381,8 @@ static void accept_cb(int fd, uint32_t events, void *arg)
 	struct mconn *c;
 	int cfd;
 
-	while ((cfd = accept4(fd, NULL, NULL,
-			      SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >=
+	       0) {
 		c = mx.nconns < METRICS_MAX_CLIENTS ? calloc(1, sizeof(*c)) :
 						      NULL;
 		if (!c || ev_fd_add(cfd, EPOLLIN, conn_cb, c)) {
@@ -411,8 +411,8 @@ int metrics_init(const struct config *cfg)
 		return 0;
 	memcpy(&a, &cfg->metrics, sizeof(a));
 	tp_addr_ip(&a, ip, sizeof(ip));
-	mx.fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		       0);
+	mx.fd = socket(sa->sa_family,
+		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (mx.fd < 0 ||
 	    setsockopt(mx.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(mx.fd, sa, cfg->metrics_len) || listen(mx.fd, 16) ||

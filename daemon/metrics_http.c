@@ -60,8 +60,8 @@ static size_t head_end(const char *buf, size_t len)
 
 int metrics_http_parse(const char *buf, size_t len)
 {
-	const char *nl = line_end(buf, len < METRICS_REQ_MAX ? len :
-							       METRICS_REQ_MAX);
+	const char *nl =
+		line_end(buf, len < METRICS_REQ_MAX ? len : METRICS_REQ_MAX);
 	size_t n, end;
 	int status;
 

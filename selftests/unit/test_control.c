@@ -64,7 +64,8 @@ static const struct {
 	  "'tag' is not a string or integer" },
 	{ "{\"cmd\":\"status\",\"tag\":{\"a\":{\"b\":1}}}", -1, NULL,
 	  "nesting too deep" },
-	{ "{\"cmd\":\"st\\u0000atus\"}", -1, NULL, "unknown command 'st?atus'" },
+	{ "{\"cmd\":\"st\\u0000atus\"}", -1, NULL,
+	  "unknown command 'st?atus'" },
 	{ "{\"cmd\":\"\xff\"}", -1, NULL, "malformed JSON" },
 };
 
@@ -167,8 +168,7 @@ static void client_cb(int fd, uint32_t events, void *arg)
 	struct client *c = arg;
 	ssize_t n;
 
-	while ((n = read(fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len)) >
-	       0)
+	while ((n = read(fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len)) > 0)
 		c->len += n;
 	c->buf[c->len] = '\0';
 	if (!n) {
@@ -253,8 +253,7 @@ static void start(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(run_dir));
 	memset(&cfg, 0, sizeof(cfg));
 	strcpy(cfg.run_dir, run_dir);
-	snprintf(sock_path, sizeof(sock_path), "%s/%s", run_dir,
-		 CTL_SOCK_NAME);
+	snprintf(sock_path, sizeof(sock_path), "%s/%s", run_dir, CTL_SOCK_NAME);
 	CU_ASSERT_EQUAL_FATAL(ev_init(), 0);
 	ev_timer_init(&guard, guard_cb, NULL);
 	guard_fired = 0;
@@ -301,8 +300,8 @@ static void test_live_exchange(void)
 		 0, true);
 	CU_ASSERT_EQUAL_FATAL(lines_in(c), 5);
 	o = line_of(c, 0);
-	CU_ASSERT_EQUAL(json_object_get_boolean(
-				json_object_object_get(o, "ok")), 1);
+	CU_ASSERT_EQUAL(
+		json_object_get_boolean(json_object_object_get(o, "ok")), 1);
 	CU_ASSERT_STRING_EQUAL(str_of(o, "version"), SIPFPD_VERSION);
 	CU_ASSERT_EQUAL(int_of(o, "pid"), getpid());
 	CU_ASSERT_STRING_EQUAL(str_of(o, "fastpath"), "off");
@@ -310,8 +309,8 @@ static void test_live_exchange(void)
 	CU_ASSERT_STRING_EQUAL(str_of(o, "tag"), "s1");
 	json_object_put(o);
 	o = line_of(c, 1);
-	CU_ASSERT_EQUAL(json_object_get_boolean(
-				json_object_object_get(o, "end")), 1);
+	CU_ASSERT_EQUAL(
+		json_object_get_boolean(json_object_object_get(o, "end")), 1);
 	CU_ASSERT_EQUAL(int_of(o, "count"), 0);
 	CU_ASSERT_EQUAL(int_of(o, "tag"), 2);
 	json_object_put(o);
@@ -365,13 +364,14 @@ static void test_live_reload(void)
 	exchange(c, "{\"cmd\":\"reload\"}\n{\"cmd\":\"reload\"}\n", 2, false);
 	CU_ASSERT_EQUAL(reloads, 2);
 	o = line_of(c, 0);
-	CU_ASSERT_EQUAL(json_object_get_boolean(
-				json_object_object_get(o, "reloaded")), 1);
+	CU_ASSERT_EQUAL(
+		json_object_get_boolean(json_object_object_get(o, "reloaded")),
+		1);
 	json_object_put(o);
 	o = line_of(c, 1);
 	CU_ASSERT_STRING_EQUAL(str_of(o, "error"), "EINVAL");
-	CU_ASSERT_PTR_NOT_NULL(strstr(str_of(o, "message"),
-				      "/nowhere.conf:3: bad thing"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(str_of(o, "message"), "/nowhere.conf:3: bad thing"));
 	json_object_put(o);
 	client_close(c);
 	stop();
@@ -426,7 +426,8 @@ int main(void)
 	CU_TestInfo live[] = {
 		{ "socket mode 0660, removed at exit", test_live_mode },
 		{ "answers, end records, errors", test_live_exchange },
-		{ "over-long line closes that client only", test_live_too_long },
+		{ "over-long line closes that client only",
+		  test_live_too_long },
 		{ "reload, and a failed one", test_live_reload },
 		{ "a client that does not read", test_live_slow_reader },
 		CU_TEST_INFO_NULL,

@@ -45,8 +45,8 @@ static const struct {
 static void test_parse_table(void)
 {
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		int got = metrics_http_parse(table[i].req,
-					     strlen(table[i].req));
+		int got =
+			metrics_http_parse(table[i].req, strlen(table[i].req));
 
 		if (got != table[i].status)
 			fprintf(stderr, "# %zu: %d, want %d\n", i, got,
@@ -85,11 +85,13 @@ static void check_format(const char *text)
 	CU_ASSERT_EQUAL_FATAL(
 		regcomp(&sample,
 			"^(sipfpd_[a-z_]+)(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\\})? [0-9]+$",
-			REG_EXTENDED), 0);
+			REG_EXTENDED),
+		0);
 	regcomp(&help, "^# HELP sipfpd_[a-z_]+ [A-Z].*\\.$", REG_EXTENDED);
 	regcomp(&type, "^# TYPE (sipfpd_[a-z_]+) (counter|gauge)$",
 		REG_EXTENDED);
-	for (l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+	for (l = strtok_r(copy, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
 		regmatch_t m[2];
 
 		if (!strncmp(l, "# HELP ", 7)) {
@@ -98,13 +100,15 @@ static void check_format(const char *text)
 		}
 		if (!regexec(&type, l, 2, m, 0)) {
 			snprintf(typed, sizeof(typed), "%.*s",
-				 (int)(m[1].rm_eo - m[1].rm_so), l + m[1].rm_so);
+				 (int)(m[1].rm_eo - m[1].rm_so),
+				 l + m[1].rm_so);
 			snprintf(kind, sizeof(kind), "%s", strrchr(l, ' ') + 1);
 			/* counters, and only counters, end in _total */
-			CU_ASSERT_EQUAL(!strcmp(kind, "counter"),
-					strlen(typed) > 6 &&
-						!strcmp(typed + strlen(typed) - 6,
-							"_total"));
+			CU_ASSERT_EQUAL(
+				!strcmp(kind, "counter"),
+				strlen(typed) > 6 &&
+					!strcmp(typed + strlen(typed) - 6,
+						"_total"));
 			continue;
 		}
 		if (regexec(&sample, l, 2, m, 0)) {
