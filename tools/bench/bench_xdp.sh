@@ -266,7 +266,7 @@ streams_xdp()
 # The sink counted is uas's, or T_SINK's (a map id) when set.
 # Sets T_PPS (received a second over the window), T_OFFERED, T_LOSS
 # (percent, the whole trial), T_CPU_NS (router and PIDs, the window),
-# T_WIN_US, T_RECV (window), T_LINE.
+# T_WIN_US, T_RECV (window), T_SENT and T_GOT (the whole trial), T_LINE.
 trial()
 {
 	local p=$TMP_DIR/$1 secs pid watch=(-p "$ROUTER_PID") sent recv us
@@ -293,7 +293,7 @@ trial()
 	for ((i = 0; i < k; i++)); do
 		cpu=$((cpu + $(kv "$p.out" "window_cpu_ns_$i")))
 	done
-	T_WIN_US=$us T_CPU_NS=$cpu
+	T_WIN_US=$us T_CPU_NS=$cpu T_SENT=$sent T_GOT=$recv
 	T_PPS=$((T_RECV * 1000000 / us))
 	T_OFFERED=$(($(kv "$p.out" window_sent) * 1000000 / us))
 	T_LOSS=$(awk -v s="$sent" -v r="$recv" \
@@ -329,7 +329,8 @@ xdp_check()
 	local s=$TMP_DIR/xdp-stats
 
 	ip netns exec "$px" "$FLOWS" stats -i eth1 >"$s" 2>&1 || return 0
-	say "  sipfp_xdp: redirected $(kv "$s" xstat_fwd_redirect), flows" \
+	say "  sent $T_SENT, sink got $T_GOT; sipfp_xdp: redirected" \
+		"$(kv "$s" xstat_fwd_redirect), flows" \
 		"counted $(kv "$s" flow_packets), passed" \
 		"$(awk -F= '/^xstat_pass_/ { n += $2 } END { print n + 0 }' \
 			"$s"), dropped $(kv "$s" xstat_drop_source)"
