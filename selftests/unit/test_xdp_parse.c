@@ -193,6 +193,12 @@ static void test_not_ours(void)
 	in = xh_in(&d);
 	in.dst = "10.1.0.99";
 	xh_run("v4, the port on another address", &in, xh_a0, NULL, &w);
+	in = xh_in(&d);
+	in.src = "fd00:1::2";
+	in.dst = "::ffff:10.1.0.1";
+	w = xh_pass(SIPFP_XDP_X_PASS_MALFORMED);
+	xh_run("v6 to the v4 flow's mapped address", &in, xh_a0, NULL, &w);
+	w = xh_pass(SIPFP_XDP_X_PASS_NO_FLOW);
 	d = xh_fd6(30071);
 	in = xh_in(&d);
 	xh_run("v6, no flow", &in, xh_a0, NULL, &w);
