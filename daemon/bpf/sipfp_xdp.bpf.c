@@ -661,7 +661,7 @@ static __always_inline void rtp_track(struct sipfp_xdp_stats *s,
 		rtp_jitter(s, transit);
 }
 
-/* Before the rewrite: the UDP payload, and the RTP header, are untouched. */
+/* Plain increments: the slot is this CPU's (see sipfp_xdp.h for sums). */
 static __always_inline void count_fwd(struct sipfp_xdp_stats *s,
 				      const struct sipfp_xdp_flow *f,
 				      struct pkt *p)

@@ -31,6 +31,7 @@ const uint8_t xh_v30_mac[6] = { 2, 0, 0, 0, 0x30, 2 };
 uint8_t xh_pl[32] = "\x80\x00\x12\x34\x00\x00\x01\x40\xde\xad\xbe\xef"
 		    "voice";
 int xh_a0, xh_refused;
+static int cases;
 
 static const char setup[] =
 	"set -e\n"
@@ -319,6 +320,7 @@ void xh_run_raw(const char *name, const uint8_t *in, size_t len,
 	xstats_read(xs);
 	if (w->slot >= 0)
 		xh_stats_read(w->slot, &st);
+	cases++;
 	ret = prog_run(in, len, ifindex, out, &out_len, &verdict);
 	if (ret == -EINVAL && len < 14) {
 		xh_refused++;
@@ -499,5 +501,7 @@ int xh_init(void)
 
 void xh_exit(void)
 {
+	printf("%d cases run, %d of them refused by the kernel\n", cases,
+	       xh_refused);
 	sipfp_xdp__destroy(skel);
 }
