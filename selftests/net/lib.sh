@@ -26,6 +26,8 @@ net_cleanup()
 	for ns in "${NS_LIST[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	# what sipfpd pinned goes with the mount, once nothing is attached
+	[ -n "${BPFFS:-}" ] && umount "$BPFFS"
 	[ -n "$TMP_DIR" ] && rm -rf "$TMP_DIR"
 }
 
@@ -108,10 +110,19 @@ listening()
 }
 
 # start_sipfpd NS CONF LOG: sipfpd -d -v in NS; sets SIPFPD_PID. Waits
-# until it has said "started" (or failed).
+# until it has said "started" (or failed). With BPFFS set (a bpf
+# filesystem the test mounted), sipfpd finds it at /sys/fs/bpf: `ip netns
+# exec` mounts a /sys of its own for each command, so what one sipfpd
+# pinned there would otherwise be gone for the next.
 start_sipfpd()
 {
-	ip netns exec "$1" "$SIPFPD" -d -v -f "$2" 2>"$3" &
+	if [ -n "${BPFFS:-}" ]; then
+		# shellcheck disable=SC2016 # expanded by that sh
+		ip netns exec "$1" sh -c 'mount --bind "$0" /sys/fs/bpf &&
+			exec "$@"' "$BPFFS" "$SIPFPD" -d -v -f "$2" 2>"$3" &
+	else
+		ip netns exec "$1" "$SIPFPD" -d -v -f "$2" 2>"$3" &
+	fi
 	SIPFPD_PID=$!
 	BG_PIDS+=("$SIPFPD_PID")
 	wait_for 5000 grep -q ' started$' "$3" ||

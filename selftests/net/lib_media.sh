@@ -18,8 +18,10 @@ PCAPS=/usr/share/sip-tester
 PORT_MIN=40000
 PORT_MAX=40099
 QUARANTINE=1
-# the fast path the tests run on: relay here, kmod in the VM (selftests/vm)
+# the fast path the tests run on: relay here, kmod in the VM (selftests/vm),
+# xdp for the *_xdp.sh
 FASTPATH=${FASTPATH:-relay}
+XDP_PASS_OBJ=$O/selftests/net/xdp_pass.bpf.o
 
 BOX_A=192.0.2.1 # sipfpd, alice's side
 ALICE=192.0.2.2
@@ -226,6 +228,10 @@ media_conf()
 		port_max = $PORT_MAX
 		port_quarantine = $QUARANTINE
 	EOF
+	# native only, on the box's veths (br0 would take only generic): a
+	# silent fall back to generic XDP would test that instead
+	[ "$FASTPATH" != xdp ] || printf 'xdp_mode = native\nxdp_interfaces = %s\n' \
+		"$(box_veths | paste -sd ' ')" >>"$f"
 	for l in "$@"; do
 		echo "$l" >>"$f"
 	done
@@ -236,9 +242,109 @@ media_conf()
 media_cleanup()
 {
 	if [ -n "${KEEP_LOGS:-}" ] && [ -n "$TMP_DIR" ]; then
-		mkdir -p "$KEEP_LOGS" && cp -r "$TMP_DIR"/. "$KEEP_LOGS"/
+		# not the bpf filesystem: its maps are no files to copy
+		mkdir -p "$KEEP_LOGS" && tar -C "$TMP_DIR" --exclude ./bpffs \
+			-cf - . | tar -C "$KEEP_LOGS" -xf -
 	fi
 	net_cleanup
+}
+
+# --- fastpath = xdp ---
+
+# xdp_require: skip unless this kernel attaches native XDP to a veth. A
+# trivial program asks, so sipfp_xdp failing to load is still a failure.
+xdp_require()
+{
+	local ns=sipfp-xdp-probe-$$ err rc
+
+	require_cmd ethtool bpftool
+	[ -r "$XDP_PASS_OBJ" ] || ksft_exit_fail "$XDP_PASS_OBJ not built (make)"
+	ip netns add "$ns" || ksft_exit_skip "cannot create network namespaces"
+	err=$({ ip -n "$ns" link add xp0 type veth peer name xp1 &&
+		ip -n "$ns" link set xp0 xdpdrv obj "$XDP_PASS_OBJ" sec xdp; } 2>&1)
+	rc=$?
+	ip netns del "$ns"
+	[ "$rc" -eq 0 ] ||
+		ksft_exit_skip "native XDP does not attach to veth here: $(tail -n 1 <<<"$err")"
+}
+
+# xdp_peer NS IF: a veth end facing the box. The box's XDP can redirect
+# (or XDP_TX) a frame into its peer only when this end has NAPI, which
+# gro on gives it; and what it sends must carry a complete UDP checksum,
+# which checksum offload would leave to the receiver, but XDP rewrites
+# the packet and no receiver fills it in then.
+xdp_peer()
+{
+	ip netns exec "$1" ethtool -K "$2" tx off gro on >/dev/null ||
+		setup_fail "ethtool -K $2 tx off gro on in $1"
+}
+
+# box_veths: the names of the box's veths, a line each.
+box_veths()
+{
+	ip -n "$proxy" -o link show type veth |
+		awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'
+}
+
+# xdp_topology: each host's end of a veth to the box set up as
+# xdp_peer says; forwarding on in the box, since bpf_fib_lookup() answers
+# only for a device that forwards (BPF_FIB_LKUP_RET_FWD_DISABLED), but a
+# forward chain that drops all, so still no packet crosses the box but
+# through sipfpd (its relay, or its program); a bpf filesystem for
+# sipfpd's pins (lib.sh BPFFS), gone with the test.
+xdp_topology()
+{
+	local x
+
+	for x in "$nsa" "$nsb" "$nat" "$natc" "$spray"; do
+		[ -n "$x" ] && xdp_peer "$x" eth0
+	done
+	# the relay's packets too, so a capture at a phone can check every
+	# checksum, whichever path carried the packet
+	for x in $(box_veths); do
+		ip netns exec "$proxy" ethtool -K "$x" tx off >/dev/null ||
+			setup_fail "ethtool -K $x tx off in $proxy"
+	done
+	ip netns exec "$proxy" nft -f - <<-EOF || setup_fail "nft forward chain in $proxy"
+		table inet box {
+			chain forward {
+				type filter hook forward priority filter; policy drop;
+			}
+		}
+	EOF
+	ip netns exec "$proxy" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1 ||
+		setup_fail "forwarding on in $proxy"
+	BPFFS=$TMP_DIR/bpffs
+	{ mkdir "$BPFFS" && mount -t bpf bpf "$BPFFS"; } ||
+		{ BPFFS=; setup_fail "bpf filesystem on $TMP_DIR/bpffs"; }
+}
+
+# xdp_progs: "IF MODE PROGRAM" a line for each XDP program attached in the
+# box, sorted.
+xdp_progs()
+{
+	ip netns exec "$proxy" bpftool -j net show | python3 -c '
+import json, subprocess, sys
+for n in json.load(sys.stdin):
+    for x in n["xdp"]:
+        p = json.loads(subprocess.run(["bpftool", "-j", "prog", "show", "id",
+                                       str(x["id"])], capture_output=True,
+                                      check=True).stdout)
+        print(x["devname"], x["mode"], p["name"])
+' | sort
+}
+
+# xdp_native: sipfp_xdp in driver mode on each of the box's veths and on
+# nothing else.
+xdp_native()
+{
+	local want
+
+	want=$(box_veths | sort | sed 's/$/ driver sipfp_xdp/')
+	[ "$(xdp_progs)" = "$want" ] && return 0
+	echo "# XDP in the box: want '${want//$'\n'/, }', got '$(xdp_progs | paste -sd ,)'"
+	return 1
 }
 
 # media_setup call|nat: everything but sipfpd; skips without the pcaps.
@@ -247,6 +353,7 @@ media_setup()
 	local p
 
 	net_require nft ss
+	[ "$FASTPATH" != xdp ] || xdp_require
 	for p in g711a dtmf_2833_1 dtmf_2833_2 dtmf_2833_3 dtmf_2833_4 \
 		 dtmf_2833_5; do
 		[ -r "$PCAPS/$p.pcap" ] ||
@@ -257,6 +364,7 @@ media_setup()
 	chmod 755 "$TMP_DIR"
 	users_file "$TMP_DIR/users"
 	media_topology "$1"
+	[ "$FASTPATH" != xdp ] || xdp_topology
 	CID="media-${TMP_DIR##*.}-1"
 }
 
@@ -274,6 +382,8 @@ media_start()
 	# a test on the wrong path would prove nothing about the right one
 	grep -q "fast path: $FASTPATH\$" "$LOG" ||
 		setup_fail "sipfpd is not on fast path $FASTPATH: $(grep -m1 'fast path' "$LOG")"
+	[ "$FASTPATH" != xdp ] || xdp_native ||
+		setup_fail "sipfp_xdp is not attached (native) to the box's veths"
 }
 
 declare -A PHONE_NS PHONE_IP PHONE_PID

@@ -10,6 +10,11 @@
       send the UDP payloads of a capture from IP:PORT with the capture's
       timing (as SIPp's play_pcap_audio does, but from any address), and
       keep the socket bound MS ms more so what comes back finds it.
+  rtp.py csum PCAP
+      "packets=N bad_ip=I bad_udp=U": the IPv4/UDP packets of a capture
+      and how many of them carry a wrong IP header or UDP checksum (a zero
+      UDP checksum is none, which IPv4 allows), for packets a fast path
+      rewrote on their way to the capture.
   rtp.py ctl --to IP:PORT --call-id ID --do ACTION
       the test's INFO to a phone it steers (sipp/media_ua?.xml); SIPp
       matches it to the call by Call-ID and never answers it. Its CSeq is
@@ -44,8 +49,8 @@ def addr_port(s):
     return host, int(port)
 
 
-def pcap_udp(path):
-    """The (time, UDP payload) of each IPv4/UDP packet of a capture."""
+def pcap_ip(path):
+    """The (time, IPv4 packet) of each IPv4/UDP packet of a capture."""
     with open(path, "rb") as f:
         data = f.read()
     magic = struct.unpack("<I", data[:4])[0]
@@ -69,9 +74,21 @@ def pcap_udp(path):
         ip = pkt[l2:]
         if len(ip) < 28 or ip[0] >> 4 != 4 or ip[9] != socket.IPPROTO_UDP:
             continue
-        udp = ip[(ip[0] & 15) * 4:]
+        out.append((sec + frac * scale, ip))
+    return out
+
+
+def udp_of(ip):
+    return ip[(ip[0] & 15) * 4:]
+
+
+def pcap_udp(path):
+    """The (time, UDP payload) of each IPv4/UDP packet of a capture."""
+    out = []
+    for t, ip in pcap_ip(path):
+        udp = udp_of(ip)
         ulen = struct.unpack("!H", udp[4:6])[0]
-        out.append((sec + frac * scale, udp[8:ulen]))
+        out.append((t, udp[8:ulen]))
     return out
 
 
@@ -109,6 +126,19 @@ def drain(s, ms):
                 n += 1
             except OSError:
                 pass
+
+
+def cmd_csum(a):
+    n = bad_ip = bad_udp = 0
+    for _, ip in pcap_ip(a.pcap):
+        hl = (ip[0] & 15) * 4
+        udp = udp_of(ip)
+        ulen = struct.unpack("!H", udp[4:6])[0]
+        pseudo = ip[12:20] + struct.pack("!BBH", 0, socket.IPPROTO_UDP, ulen)
+        n += 1
+        bad_ip += csum(ip[:hl]) != 0
+        bad_udp += udp[6:8] != b"\0\0" and csum(pseudo + udp[:ulen]) != 0
+    print("packets=%d bad_ip=%d bad_udp=%d" % (n, bad_ip, bad_udp))
 
 
 def cmd_ctl(a):
@@ -208,6 +238,9 @@ def main():
     c.add_argument("--linger", type=int, default=0)
     c.add_argument("pcap")
     c.set_defaults(fn=cmd_play)
+    c = sub.add_parser("csum")
+    c.add_argument("pcap")
+    c.set_defaults(fn=cmd_csum)
     c = sub.add_parser("ctl")
     c.add_argument("--to", required=True)
     c.add_argument("--call-id", required=True)
