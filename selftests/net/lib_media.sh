@@ -305,7 +305,8 @@ xdp_topology()
 		ip netns exec "$proxy" ethtool -K "$x" tx off >/dev/null ||
 			setup_fail "ethtool -K $x tx off in $proxy"
 	done
-	ip netns exec "$proxy" nft -f - <<-EOF || setup_fail "nft forward chain in $proxy"
+	ip netns exec "$proxy" nft -f - <<-EOF ||
+		setup_fail "nft forward chain in $proxy"
 		table inet box {
 			chain forward {
 				type filter hook forward priority filter; policy drop;
