@@ -273,7 +273,7 @@ int xdp_put(struct xflow *x)
 	return 0;
 }
 
-static void map_del(struct xflow *x)
+void xdp_map_del(struct xflow *x)
 {
 	if (!x->in_map)
 		return;
@@ -366,7 +366,7 @@ struct xflow *xdp_xf_new(struct fp_flow *f)
 /* One the lower path refused: out of the map and the table. */
 void xdp_xf_free(struct xflow *x)
 {
-	map_del(x);
+	xdp_map_del(x);
 	xdp_slot_put(x->slot);
 	unhash(x);
 	unlist(x);
@@ -387,6 +387,7 @@ static int xdp_add(struct fp_flow *f)
 	if (!x)
 		return -ENOMEM;
 	xdp_link(x);
+	xdp_orphan_evict(&x->key);
 	ret = xdp_put(x);
 	if (ret)
 		log_warnx_rl("xdp: flow %016llx: %s; the %s path carries it",
@@ -428,15 +429,16 @@ static int xdp_update(struct fp_flow *f, const struct fp_flow_spec *old)
 		return ret;
 	}
 	if (!xdp_same_ep(&f->spec.local, &old->local)) {
-		map_del(x);
+		xdp_map_del(x);
 		unhash(x);
 		unlist(x);
 		xdp_link(x);
+		xdp_orphan_evict(&x->key);
 	}
 	ret = xdp_put(x);
 	if (ret) {
 		/* never leave XDP forwarding by a stale spec */
-		map_del(x);
+		xdp_map_del(x);
 		log_warnx_rl("xdp: flow %016llx: update: %s; the %s path "
 			     "carries it",
 			     (unsigned long long)f->spec.cookie, strerror(-ret),
@@ -456,7 +458,7 @@ static void forget(struct fp_flow *f, bool keep_map)
 	else if (x->low.be)
 		x->low.be->del(&x->low);
 	if (!keep_map) {
-		map_del(x);
+		xdp_map_del(x);
 		xdp_slot_put(x->slot);
 	}
 	unhash(x);
@@ -557,6 +559,12 @@ static int xdp_init(const struct config *cfg)
 		ret = lower_init(cfg);
 	if (ret) {
 		state_free();
+		/*
+		 * Attached, nobody would feed the map or watch it: the path
+		 * that takes over carries everything.  An earlier sipfpd's
+		 * pins stay for the next start.
+		 */
+		xdp_detach_all();
 		xdp_unload(!xdp.fresh);
 		return ret;
 	}

@@ -105,6 +105,8 @@ void xdp_xf_free(struct xflow *x);
 void xdp_link(struct xflow *x);
 /* Writes @x's map entry from its spec (slot allocated): 0 or -errno. */
 int xdp_put(struct xflow *x);
+/* Deletes @x's map entry, if it wrote one. */
+void xdp_map_del(struct xflow *x);
 /* The lower copy's spec, from @x->f->spec. */
 void xdp_low_spec(struct xflow *x);
 uint32_t xdp_slot_get(void);
@@ -138,5 +140,7 @@ int xdp_orphans_scan(void);
 int xdp_orphans(fp_orphan_fn fn, void *arg);
 int xdp_adopt(struct fp_flow *f);
 int xdp_orphan_del(const struct fp_flow_spec *sp);
+/* A flow of ours takes @k: the orphan holding it, if any, goes. */
+void xdp_orphan_evict(const struct sipfp_xdp_key *k);
 
 #endif

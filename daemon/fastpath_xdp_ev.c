@@ -10,8 +10,9 @@
  * path over what it carried (latching, fragments).  Each is exact for
  * the packets it saw.  Views of the flow's current SSRC are merged:
  * received is their sum, the highest and lowest sequence numbers are
- * put on one extended scale (exact while the views lie within 32768
- * sequence numbers of each other), and the jitter is that of the view
+ * put on the extended scale of the view that saw most packets (exact
+ * while every other view ends within 32768 sequence numbers of its first
+ * or its last), and the jitter is that of the view
  * that saw the last packet, computed over its packets only.  A flow
  * whose packets all arrive on one receive queue (one 5-tuple, the usual
  * case) has one XDP view after latching: exact figures.
@@ -61,12 +62,28 @@ static int64_t floor64k(int64_t v)
 	return v >= 0 ? v & ~0xffffLL : -((-v + 0xffff) & ~0xffffLL);
 }
 
-/* @v's sequence numbers on @acc's scale, then joined to it. */
+/* How far @p lies outside [@lo, @hi]. */
+static int64_t dist(int64_t p, int64_t lo, int64_t hi)
+{
+	return p < lo ? lo - p : p > hi ? p - hi : 0;
+}
+
+/*
+ * @v's sequence numbers on @acc's scale, then joined to it.  A view that
+ * ran beside @acc (another CPU) ends near @acc's end, one that ran before
+ * it (the lower path while latching) near its start, however long the
+ * call: @v's end goes where it is nearest @acc's range.
+ */
 static void view_join(struct rtpv *acc, const struct rtpv *v)
 {
-	int16_t d = (int16_t)((uint16_t)v->base - (uint16_t)acc->max);
-	int64_t base = acc->max + d;
-	int64_t max = base + (v->max - v->base);
+	uint16_t end = v->max;
+	int64_t late = acc->max + (int16_t)(end - (uint16_t)acc->max);
+	int64_t early = acc->base + (int16_t)(end - (uint16_t)acc->base);
+	int64_t max = late, base;
+
+	if (dist(early, acc->base, acc->max) < dist(late, acc->base, acc->max))
+		max = early;
+	base = max - (v->max - v->base);
 
 	if (base < acc->base)
 		acc->base = base;
@@ -104,7 +121,7 @@ static int views(const struct fp_counters *c, struct rtpv *v)
 static void rtp_merge(struct fp_counters *c)
 {
 	struct rtpv *v = calloc(xdp.ncpus + 1, sizeof(*v)), acc;
-	int n = v ? views(c, v) : 0, last = 0;
+	int n = v ? views(c, v) : 0, last = 0, big;
 	int64_t off;
 
 	for (int i = 1; i < n; i++)
@@ -114,9 +131,16 @@ static void rtp_merge(struct fp_counters *c)
 		free(v);
 		return;
 	}
-	acc = v[last];
+	/* the others are placed against the view that saw most of it */
+	big = last;
 	for (int i = 0; i < n; i++)
-		if (i != last && v[i].ssrc == acc.ssrc)
+		if (v[i].ssrc == v[last].ssrc &&
+		    v[i].received > v[big].received)
+			big = i;
+	acc = v[big];
+	acc.jitter = v[last].jitter;
+	for (int i = 0; i < n; i++)
+		if (i != big && v[i].ssrc == acc.ssrc)
 			view_join(&acc, &v[i]);
 	off = floor64k(acc.base);
 	c->rtp_seen = true;
@@ -140,6 +164,8 @@ void xdp_merge(struct fp_counters *c, uint32_t slot)
 
 	if (xdp_stats(slot, &s))
 		return;
+	/* first: the lower's view is judged by its own last packet */
+	rtp_merge(c);
 	c->packets += s.packets;
 	c->bytes += s.bytes;
 	c->drops[FP_DROP_SOURCE] += s.drop_source;
@@ -148,7 +174,6 @@ void xdp_merge(struct fp_counters *c, uint32_t slot)
 		c->last_ms = last ? last : 1;
 		c->path = FP_PATH_XDP;
 	}
-	rtp_merge(c);
 }
 
 /* --- the tick --- */
@@ -326,6 +351,27 @@ static void orphan_drop(struct xorphan *o)
 	*o = xdp.orphans[--xdp.norphans];
 }
 
+/*
+ * An earlier sipfpd's entry under a key a new flow of ours now holds is
+ * deleted before ours is written: should ours fail, nothing forwards by
+ * that sipfpd's rule, and the orphan's expiry cannot delete ours later.
+ */
+void xdp_orphan_evict(const struct sipfp_xdp_key *k)
+{
+	struct xorphan *o = orphan_find(k);
+
+	if (!o)
+		return;
+	if (bpf_map_delete_elem(xdp.flows_fd, k) && errno != ENOENT) {
+		log_warnx_rl("xdp: flow %016llx left by an earlier sipfpd: "
+			     "delete: %s",
+			     (unsigned long long)o->cookie, strerror(errno));
+		return;
+	}
+	xdp_slot_put(o->slot);
+	orphan_drop(o);
+}
+
 /* The spec a map entry says, as far as it can. */
 static void orphan_spec(const struct sipfp_xdp_key *k,
 			const struct sipfp_xdp_flow *v, struct fp_flow_spec *sp)
@@ -482,12 +528,17 @@ int xdp_adopt(struct fp_flow *f)
 		return -ENOMEM;
 	xdp_link(x);
 	adopt_entry(x);
+	/* another cookie's entry under our key: not ours to keep */
+	xdp_orphan_evict(&x->key);
 	ret = xdp_put(x);
-	if (ret)
+	if (ret) {
+		/* the earlier sipfpd's entry must not forward by its rule */
+		xdp_map_del(x);
 		log_warnx("xdp: adopting flow %016llx: %s; the %s path "
 			  "carries it",
 			  (unsigned long long)f->spec.cookie, strerror(-ret),
 			  xdp.lower->name);
+	}
 	xdp_low_spec(x);
 	ret = xdp.lower->adopt ? xdp.lower->adopt(&x->low) :
 				 xdp.lower->add(&x->low);

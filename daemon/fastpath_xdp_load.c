@@ -350,10 +350,14 @@ int xdp_load(const struct config *cfg)
 	if (ret)
 		goto fail;
 	map_fds();
-	xdp_heartbeat();
 	ret = xdp_attach_all(cfg, &ls);
 	if (ret)
 		goto fail;
+	/*
+	 * Not before: a start that fails must not extend the life of the
+	 * program an earlier sipfpd left on a device we do not take.
+	 */
+	xdp_heartbeat();
 	free(ls.v);
 	return 0;
 fail:

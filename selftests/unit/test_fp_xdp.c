@@ -609,6 +609,44 @@ static void test_counters(void)
 	close_spec(&sp);
 }
 
+/*
+ * A long call: one queue saw its first packets, another the 40000 since,
+ * more than half the sequence space: both still on one scale.
+ */
+static void test_counters_long(void)
+{
+	struct sipfp_xdp_stats s = { .packets = 11,
+				     .rtp_seen = 1,
+				     .ssrc = 0x77,
+				     .base_seq = 100,
+				     .max_seq = 110,
+				     .received = 11 };
+	struct fp_flow_spec sp;
+	struct sipfp_xdp_flow v;
+	struct fp_counters c;
+	struct fp_flow *f;
+
+	if (ncpus < 2)
+		return;
+	spec4(&sp, PA, PB);
+	f = fp_flow_add(&sp, NULL);
+	CU_ASSERT_FATAL(f && !map_flow(&sp.local, &v));
+	s.last_ns = now * 1000000ULL;
+	stats_put(v.slot, 0, &s);
+	s.packets = 40000;
+	s.base_seq = 111;
+	s.max_seq = 40110;
+	s.received = 40000;
+	s.last_ns += 800000000ULL;
+	stats_put(v.slot, 1, &s);
+	CU_ASSERT_FATAL(!fp_flow_counters(f, &c));
+	CU_ASSERT_EQUAL(c.ext_max_seq, 40110);
+	CU_ASSERT_EQUAL(c.expected, 40011);
+	CU_ASSERT_EQUAL(c.lost, 0);
+	fp_flow_del(f);
+	close_spec(&sp);
+}
+
 /* A slot's leftover numbers never show in the next flow's counters. */
 static void test_slot_zeroed(void)
 {
@@ -787,6 +825,41 @@ static void test_leave_adopt(void)
 	close_spec(&b);
 }
 
+/*
+ * A new flow on a port an earlier sipfpd's flow held, not adopted: its
+ * entry is ours, and the orphan is gone with its slot, so that it can
+ * neither expire our entry nor forward by its rule.
+ */
+static void test_orphan_key(void)
+{
+	struct fp_flow_spec a, b;
+	struct sipfp_xdp_flow v, v2;
+	struct found fo = { 0 };
+	struct fp_flow *f;
+
+	spec4(&a, PA, PB);
+	f = fp_flow_add(&a, NULL);
+	CU_ASSERT_FATAL(f && !map_flow(&a.local, &v));
+	fp_leave();
+	fp_flow_del(f);
+	fp_exit();
+	CU_ASSERT_FATAL(!fp_init(&cfg, on_event));
+	b = a;
+	b.cookie ^= 1;
+	addr4(&b.peer, "10.7.0.8", 7010);
+	f = fp_flow_add(&b, NULL);
+	CU_ASSERT_FATAL(f && !map_flow(&b.local, &v2));
+	CU_ASSERT_EQUAL(v2.cookie, b.cookie);
+	CU_ASSERT_EQUAL(v2.peer_port, htons(7010));
+	CU_ASSERT(!fp_orphans(collect, &fo));
+	CU_ASSERT_EQUAL(fo.n, 0);
+	CU_ASSERT_EQUAL(fp_orphan_del(&a), -ENOENT);
+	CU_ASSERT(!map_flow(&b.local, &v2));
+	fp_flow_del(f);
+	CU_ASSERT(map_flow(&a.local, &v2));
+	close_spec(&a);
+}
+
 /* An exit without fp_leave() takes the program and the pins away. */
 static void test_exit_detaches(void)
 {
@@ -812,11 +885,12 @@ static void test_exit_detaches(void)
 	}
 
 static CU_TestInfo tests[] = {
-	T(test_attached),    T(test_no_device),	    T(test_auto),
-	T(test_fields),	     T(test_fields6),	    T(test_update),
-	T(test_latch),	     T(test_latch_window),  T(test_counters),
-	T(test_slot_zeroed), T(test_mismatch_idle), T(test_heartbeat),
-	T(test_leave_adopt), T(test_exit_detaches), CU_TEST_INFO_NULL,
+	T(test_attached),      T(test_no_device),     T(test_auto),
+	T(test_fields),	       T(test_fields6),	      T(test_update),
+	T(test_latch),	       T(test_latch_window),  T(test_counters),
+	T(test_slot_zeroed),   T(test_mismatch_idle), T(test_heartbeat),
+	T(test_leave_adopt),   T(test_orphan_key),    T(test_exit_detaches),
+	T(test_counters_long), CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
