@@ -26,7 +26,8 @@
 #   192.0.2.2 alice ---- eth1 192.0.2.1   198.51.100.1 eth2 ---- bob
 #   (SIPp, trusted)         sipfpd -d -v, fastpath = xdp      198.51.100.2
 #   media :6000             sipfp_xdp native on eth1-3        (SIPp) :7000
-#                           no forwarding, rp_filter off
+#                           forwarding on, but a forward chain
+#                           dropping all; rp_filter off
 #                           eth3 203.0.113.1
 #                             |
 #                           spray 203.0.113.3 (rtp.py spray)
