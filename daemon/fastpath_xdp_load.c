@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <linux/magic.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,23 @@ static int bpffs_ready(void)
 	return 0;
 }
 
+/*
+ * The user sipfpd drops to owns its pin directories: at exit it unpins
+ * as that user, and unlinking needs write access to the directory.
+ */
+static const char *pin_owner;
+
+static void own(const char *dir)
+{
+	struct passwd *pw;
+
+	if (!pin_owner || !*pin_owner || geteuid())
+		return;
+	pw = getpwnam(pin_owner);
+	if (pw && chown(dir, pw->pw_uid, pw->pw_gid))
+		log_warn("xdp: chown %s to %s", dir, pin_owner);
+}
+
 static int pin_dir(void)
 {
 	struct stat st;
@@ -78,6 +96,8 @@ static int pin_dir(void)
 		 (unsigned long)st.st_ino);
 	if (mkdir(xdp.pin_dir, 0700) && errno != EEXIST)
 		goto fail;
+	own(SIPFP_XDP_PIN_DIR);
+	own(xdp.pin_dir);
 	return 0;
 fail:
 	log_warn("xdp: creating the pin directory under %s", SIPFP_XDP_PIN_DIR);
@@ -100,7 +120,8 @@ static void unpin_all(void)
 		if (!strncmp(de->d_name, "sipfp_", 6)) {
 			snprintf(path, sizeof(path), "%s/%s", xdp.pin_dir,
 				 de->d_name);
-			unlink(path);
+			if (unlink(path) && errno != ENOENT)
+				log_warn("xdp: unpinning %s", path);
 		}
 	if (d)
 		closedir(d);
@@ -340,6 +361,7 @@ int xdp_load(const struct config *cfg)
 	int ret;
 
 	libbpf_set_print(libbpf_log);
+	pin_owner = cfg->user;
 	ret = xdp_links_dump(&ls);
 	if (!ret)
 		ret = bpffs_ready();
