@@ -209,8 +209,9 @@ socket_removed()
 net_require curl
 media_setup call
 SOCK=$TMP_DIR/run/sipfpd.sock
+# media_conf puts run_dir in $TMP_DIR/run
 media_start "$ALICE" "interfaces = a=$BOX_A b=$BOX_B" "[general]" \
-	"run_dir = $TMP_DIR/run" "metrics = 9477"
+	"metrics = 9477"
 wait_for 3000 test -S "$SOCK" || setup_fail "no control socket at $SOCK"
 
 tap_plan 12

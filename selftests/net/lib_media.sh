@@ -212,6 +212,7 @@ media_conf()
 		[general]
 		user = nobody
 		state_dir = $TMP_DIR/state
+		run_dir = $TMP_DIR/run
 		[sip]
 		listen = udp:0.0.0.0:5060
 		domain = $DOMAIN

@@ -109,6 +109,7 @@ write_conf()
 		[general]
 		user = nobody
 		state_dir = $TMP_DIR/state
+		run_dir = $TMP_DIR/run
 		[sip]
 		listen = udp:0.0.0.0:5060 tcp:0.0.0.0:5060
 		domain = $DOMAIN

@@ -249,7 +249,7 @@ reload()
 	printf '[sip]\nbogus = 1\n' >>"$CONF"
 	kill -HUP "$SIPFPD_PID"
 	wait_for 3000 log_has "$LOG" \
-		"$CONF:11: unknown key 'bogus' in [sip]; keeping the running configuration" &&
+		"$CONF:12: unknown key 'bogus' in [sip]; keeping the running configuration" &&
 		sipp_run "$phone2" "$SCEN" u1 "$P2" "$PX2:5060"
 }
 
@@ -290,6 +290,7 @@ cat >"$CONF" <<EOF
 [general]
 user = nobody
 state_dir = $TMP_DIR/state
+run_dir = $TMP_DIR/run
 [sip]
 listen = udp:0.0.0.0:5060 tcp:0.0.0.0:5060 udp:[::]:5060 tcp:[::]:5060
 domain = sip.example.org

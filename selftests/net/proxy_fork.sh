@@ -257,6 +257,7 @@ cat >"$CONF" <<EOF
 [general]
 user =
 state_dir = $TMP_DIR/state
+run_dir = $TMP_DIR/run
 [sip]
 listen = udp:0.0.0.0:5060
 domain = sip.test

@@ -179,6 +179,7 @@ cat >"$CONF" <<EOF
 [general]
 user = nobody
 state_dir = $TMP_DIR/state
+run_dir = $TMP_DIR/run
 [sip]
 listen = udp:0.0.0.0:5060 tcp:0.0.0.0:5060 tls:0.0.0.0:5061
 domain = $DOMAIN
