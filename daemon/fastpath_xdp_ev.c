@@ -519,6 +519,23 @@ static void adopt_entry(struct xflow *x)
 	}
 }
 
+/*
+ * The lower path may have latched after the earlier sipfpd read its last
+ * event: the map entry still says LATCH.  Left so, it would turn FIXED
+ * to the SDP's source once the window closed and drop the NATed media
+ * the lower path accepts.
+ */
+static void adopt_latched(struct xflow *x)
+{
+	struct fp_counters c;
+
+	if (x->f->spec.src_mode != FP_SRC_LATCH || x->latched)
+		return;
+	memset(&c, 0, sizeof(c));
+	if (!xdp.lower->counters(&x->low, &c) && c.latched)
+		xdp_latched(x, &c.source, false);
+}
+
 int xdp_adopt(struct fp_flow *f)
 {
 	struct xflow *x = xdp_xf_new(f);
@@ -547,6 +564,7 @@ int xdp_adopt(struct fp_flow *f)
 		return ret;
 	}
 	f->priv = x;
+	adopt_latched(x);
 	return 0;
 }
 
