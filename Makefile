@@ -52,12 +52,16 @@ LIBSIP := $(B)/daemon/sip/libsip.a
 # --- libsipctl: <sipctl.h> over libmnl.  An archive for sipfpd and the
 # tests, and for other programs a shared object whose soname carries the
 # ABI's major number and whose map (libsipctl.map) exports only sipctl_* ---
-LIBSIPCTL_VERSION := 0.1.0
+LIBSIPCTL_VERSION := 0.2.0
 LIBSIPCTL_SRCS := $(sort $(wildcard libsipctl/*.c))
 LIBSIPCTL := $(B)/libsipctl/libsipctl.a
 LIBSIPCTL_SO := $(B)/libsipctl/libsipctl.so.$(LIBSIPCTL_VERSION)
 LIBSIPCTL_PC := $(B)/libsipctl/libsipctl.pc
 MNL_LIBS := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
+# the daemon backend reads JSON, the XDP one opens pinned maps
+LIBSIPCTL_LIBS := $(MNL_LIBS) \
+	$(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) \
+	$(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 PREFIX ?= /usr/local
 
 # --- sipfpd: daemon/*.c; everything but main.c also goes into an archive
@@ -173,7 +177,7 @@ $(LIBSIPCTL_SO): $(LIBSIPCTL_SRCS:%.c=$(B)/%.pic.o) libsipctl/libsipctl.map
 	$(quiet) LD $@
 	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libsipctl.so.0 \
 		-Wl,--version-script,libsipctl/libsipctl.map -Wl,-z,defs \
-		-o $@ $(filter %.o,$^) $(MNL_LIBS)
+		-o $@ $(filter %.o,$^) $(LIBSIPCTL_LIBS)
 	$(Q)ln -sf $(notdir $@) $(dir $@)libsipctl.so.0
 	$(Q)ln -sf libsipctl.so.0 $(dir $@)libsipctl.so
 

@@ -24,7 +24,7 @@
 
 struct mnl_socket;
 
-/* One backend: the kernel's genetlink today, sipfpd's socket later. */
+/* One backend: the kernel's genetlink, sipfpd's socket, the XDP pins. */
 struct sctl_ops {
 	const char *name;
 	int (*flow_add)(struct sipctl *h, const struct sipctl_flow *f);
@@ -39,6 +39,15 @@ struct sctl_ops {
 	int (*stats_get)(struct sipctl *h, struct sipctl_stats *st);
 	int (*event_fd)(struct sipctl *h);
 	int (*event_read)(struct sipctl *h, sipctl_event_cb cb, void *arg);
+	int (*status_get)(struct sipctl *h, struct sipctl_status *st);
+	int (*reg_dump)(struct sipctl *h, sipctl_reg_cb cb, void *arg);
+	/* @call_id NULL: every call */
+	int (*call_dump)(struct sipctl *h, const char *call_id,
+			 sipctl_call_cb cb, void *arg);
+	int (*call_flow_dump)(struct sipctl *h, sipctl_stream_flow_cb cb,
+			      void *arg);
+	int (*hangup)(struct sipctl *h, const char *call_id);
+	int (*reload)(struct sipctl *h);
 	void (*close)(struct sipctl *h);
 };
 
@@ -49,19 +58,43 @@ struct sctl_kernel {
 	uint32_t group; /* the events group's id, 0: the family has none */
 	uint32_t portid;
 	uint32_t seq;
-	bool busy; /* inside a dump's callback */
 	uint8_t *req; /* SCTL_BATCH_SIZE */
 	uint8_t *rx; /* SCTL_RX_SIZE */
 };
 
+/* sipfpd's control socket: requests and answers, and the monitor */
+struct sctl_daemon {
+	int fd; /* requests, blocking */
+	int ev_fd; /* the monitor connection, non-blocking; -1 until asked */
+	uint64_t tag; /* the last request's; answers must carry it */
+	char path[108]; /* sun_path, for the monitor's connection */
+	struct sctl_lines *in, *ev; /* what each socket sent, line by line */
+};
+
+/* The XDP maps, opened from their pins */
+struct sctl_xdp {
+	int flows_fd, stats_fd, xstats_fd;
+	uint32_t max_flows;
+	int ncpus; /* possible CPUs: the values of a per-CPU map */
+};
+
 struct sipctl {
 	const struct sctl_ops *ops;
+	bool busy; /* inside a dump's callback */
 	char err[SCTL_ERR_MAX]; /* the backend's words for the last failure */
 	char strerr[SCTL_ERR_MAX]; /* sipctl_strerror()'s buffer */
 	struct sctl_kernel k;
+	struct sctl_daemon d;
+	struct sctl_xdp x;
 };
 
 extern const struct sctl_ops sctl_kernel_ops;
+extern const struct sctl_ops sctl_daemon_ops;
+extern const struct sctl_ops sctl_xdp_ops;
+
+/* A backend's words for a failure in h->err: returns @err. */
+int sctl_fail(struct sipctl *h, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* --- msg.c: the attribute tables --- */
 

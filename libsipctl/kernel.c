@@ -261,9 +261,9 @@ static int k_flow_dump(struct sipctl *h, sipctl_flow_cb cb, void *arg)
 	x.len = nlh->nlmsg_len;
 	x.cb = dump_one;
 	x.arg = &d;
-	h->k.busy = true;
+	h->busy = true;
 	ret = transact(h, &x);
-	h->k.busy = false;
+	h->busy = false;
 	return ret ? ret : x.intr ? -EINTR : 0;
 }
 

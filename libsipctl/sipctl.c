@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The façade: every public call checks its handle, clears the last
- * error and routes to the handle's backend.  The kernel's is kernel.c;
- * sipfpd's control socket will be a second struct sctl_ops with its own
- * sipctl_open_daemon(), and no caller changes.
+ * error and routes to the handle's backend: kernel.c (sipfp.ko),
+ * daemon.c (sipfpd's control socket) or xdp.c (the XDP maps' pins).
+ * What a backend lacks is -EOPNOTSUPP, decided here, not in each.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@ static int enter(struct sipctl *h)
 		return -EINVAL;
 	h->err[0] = 0;
 	/* a dump's callback calling back in would reuse the reply buffer */
-	if (h->k.busy)
+	if (h->busy)
 		return -EBUSY;
 	return 0;
 }
@@ -32,6 +33,16 @@ static int enter(struct sipctl *h)
 					     -EOPNOTSUPP;                \
 		__r;                                                     \
 	})
+
+int sctl_fail(struct sipctl *h, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(h->err, sizeof(h->err), fmt, ap);
+	va_end(ap);
+	return err;
+}
 
 void sipctl_close(struct sipctl *h)
 {
@@ -63,6 +74,9 @@ const char *sipctl_strerror(const struct sipctl *h, int err)
 		       "is sipfp.ko loaded? (modprobe sipfp)";
 	if (!h && err == -EPROTONOSUPPORT)
 		return "this kernel has no generic netlink";
+	if (!h && (err == -ECONNREFUSED || err == -ENOTSOCK))
+		return "no sipfpd answers on its control socket: is it "
+		       "running? ($SIPCTL_SOCKET names another socket)";
 	if (err == -EPERM)
 		return "Operation not permitted (changing flows and events "
 		       "need CAP_NET_ADMIN)";
@@ -122,4 +136,51 @@ int sipctl_event_fd(struct sipctl *h)
 int sipctl_event_read(struct sipctl *h, sipctl_event_cb cb, void *arg)
 {
 	return ROUTE(h, event_read, h, cb, arg);
+}
+
+int sipctl_status_get(struct sipctl *h, struct sipctl_status *st)
+{
+	return ROUTE(h, status_get, h, st);
+}
+
+int sipctl_reg_dump(struct sipctl *h, sipctl_reg_cb cb, void *arg)
+{
+	return ROUTE(h, reg_dump, h, cb, arg);
+}
+
+int sipctl_call_dump(struct sipctl *h, sipctl_call_cb cb, void *arg)
+{
+	return ROUTE(h, call_dump, h, NULL, cb, arg);
+}
+
+/* What the daemon takes as a Call-ID: a non-empty string that fits. */
+static int call_id_ok(const char *id)
+{
+	return id && *id && strnlen(id, SIPCTL_CALL_ID_MAX) < SIPCTL_CALL_ID_MAX;
+}
+
+int sipctl_call_get(struct sipctl *h, const char *call_id, sipctl_call_cb cb,
+		    void *arg)
+{
+	if (!call_id_ok(call_id))
+		return -EINVAL;
+	return ROUTE(h, call_dump, h, call_id, cb, arg);
+}
+
+int sipctl_call_flow_dump(struct sipctl *h, sipctl_stream_flow_cb cb,
+			  void *arg)
+{
+	return ROUTE(h, call_flow_dump, h, cb, arg);
+}
+
+int sipctl_hangup(struct sipctl *h, const char *call_id)
+{
+	if (!call_id_ok(call_id))
+		return -EINVAL;
+	return ROUTE(h, hangup, h, call_id);
+}
+
+int sipctl_reload(struct sipctl *h)
+{
+	return ROUTE(h, reload, h);
 }
