@@ -90,6 +90,12 @@ BPFTOOL ?= bpftool
 XDP_PASS_OBJ := $(B)/selftests/net/xdp_pass.bpf.o
 LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 
+# --- sipctl: the command line over <sipctl.h>, a file per subcommand;
+# its man pages (and sipfpd's) are checked by `make man` ---
+SIPCTL_SRCS := $(sort $(wildcard sipctl/*.c))
+SIPCTL := $(if $(SIPCTL_SRCS),$(B)/sipctl/sipctl)
+MAN_PAGES := $(sort $(wildcard man/*.[0-9]))
+
 # --- tools ---
 TOOLS := $(B)/tools/sipdump
 
@@ -123,7 +129,7 @@ FUZZ_EXTRA_fuzz_control := daemon/control_parse.c -ljson-c
 FUZZ_EXTRA_fuzz_metrics := daemon/metrics_http.c
 
 all: $(LIBSIP) $(LIBSIPCTL) $(LIBSIPCTL_SO) $(LIBSIPCTL_PC) $(SIPFPD) \
-	$(TOOLS) $(BENCHES) $(BENCH_HELPERS) $(XDP_SKEL) $(XDP_PASS_OBJ)
+	$(SIPCTL) $(TOOLS) $(BENCHES) $(BENCH_HELPERS) $(XDP_SKEL) $(XDP_PASS_OBJ)
 
 $(B)/%.o: %.c
 	$(quiet) CC $@
@@ -196,6 +202,19 @@ $(LIBSIPFPD): $(DAEMON_LIB_OBJS)
 $(B)/daemon/sipfpd: $(B)/daemon/main.o $(LIBSIPFPD) $(LIBSIP) $(LIBSIPCTL)
 	$(quiet) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
+
+$(B)/sipctl/sipctl.o: CPPFLAGS += -DSIPCTL_VERSION='"$(LIBSIPCTL_VERSION)"'
+$(SIPCTL): $(SIPCTL_SRCS:%.c=$(B)/%.o) $(LIBSIPCTL)
+	$(quiet) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBSIPCTL_LIBS)
+
+# groff's warnings are errors here: a page that renders with one is wrong
+man:
+	$(Q)for m in $(MAN_PAGES); do \
+		echo "  MAN     $$m"; \
+		out=$$(groff -man -ww -z $$m 2>&1); \
+		if [ -n "$$out" ]; then echo "$$out" >&2; exit 1; fi; \
+	done
 
 $(B)/tools/sipdump: $(B)/tools/sipdump.o $(LIBSIP)
 	$(quiet) LD $@
@@ -290,6 +309,6 @@ demo: all
 clean: module-clean
 	rm -rf $(O)
 
-.PHONY: all check unit-build fuzz-build fuzz bench module module-clean deps demo clean
+.PHONY: man all check unit-build fuzz-build fuzz bench module module-clean deps demo clean
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

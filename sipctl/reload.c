@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sipctl reload: sipfpd reads its configuration again, as on SIGHUP; a
+ * wrong file is refused with its file and line, the running one kept.
+ */
+#include "cli.h"
+
+static const char use[] = "reload";
+
+int cmd_reload(struct cli *c, int argc, char **argv)
+{
+	json_object *o;
+	struct sipctl *h;
+	int rc, err;
+
+	rc = cli_help(c, argc, argv, use);
+	if (rc >= 0)
+		return rc;
+	if (argc > 1)
+		return cli_usage(c, use, "reload: unexpected '%s'", argv[1]);
+	rc = cli_open_daemon(c, &h);
+	if (rc)
+		return rc;
+	err = sipctl_reload(h);
+	if (err < 0) {
+		rc = cli_fail(c, h, err, "reload");
+	} else if (c->json) {
+		o = json_object_new_object();
+		json_add(o, "reloaded", json_object_new_boolean(true));
+		rc = json_put(o);
+	}
+	sipctl_close(h);
+	return rc;
+}
