@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2317,SC2015 # cases run through case_ok; A && B || say
 #
 # sipctl's command line without a fast path or a real sipfpd: usage
 # errors exit 2 with the usage on stderr and nothing on stdout; help
@@ -140,26 +141,26 @@ flow_usage_errors()
 		usage_err "'frob' is neither add nor del" flow frob &&
 		usage_err "LOCAL missing" flow add &&
 		usage_err "LOCAL missing" flow del &&
-		usage_err "bad address '192.0.2' for local" flow add 192.0.2 out $o &&
-		usage_err "bad address 'x' for out" flow add $l out x &&
+		usage_err "bad address '192.0.2' for local" flow add 192.0.2 out "$o" &&
+		usage_err "bad address 'x' for out" flow add "$l" out x &&
 		usage_err "bad address '[2001:db8::1]:70000' for peer" \
-			flow add $l out $o peer '[2001:db8::1]:70000' &&
+			flow add "$l" out "$o" peer '[2001:db8::1]:70000' &&
 		usage_err "bad address '2001:db8::1]:4' for peer" \
-			flow add $l out $o peer '2001:db8::1]:4' &&
+			flow add "$l" out "$o" peer '2001:db8::1]:4' &&
 		usage_err "bad address '192.0.2.9:x' for src" \
-			flow add $l out $o src fixed 192.0.2.9:x &&
-		usage_err "out ADDR:PORT missing" flow add $l &&
-		usage_err "unknown keyword 'pear'" flow add $l out $o pear $o &&
-		usage_err "peer needs a value" flow add $l out $o peer &&
+			flow add "$l" out "$o" src fixed 192.0.2.9:x &&
+		usage_err "out ADDR:PORT missing" flow add "$l" &&
+		usage_err "unknown keyword 'pear'" flow add "$l" out "$o" pear "$o" &&
+		usage_err "peer needs a value" flow add "$l" out "$o" peer &&
 		usage_err "src is any, fixed or latch, not 'some'" \
-			flow add $l out $o src some &&
-		usage_err "src latch needs an address" flow add $l out $o src latch &&
+			flow add "$l" out "$o" src some &&
+		usage_err "src latch needs an address" flow add "$l" out "$o" src latch &&
 		usage_err "dscp takes a number up to 255, not '256'" \
-			flow add $l out $o dscp 256 &&
+			flow add "$l" out "$o" dscp 256 &&
 		usage_err "latch-ms takes a number up to 4294967295, not '-1'" \
-			flow add $l out $o latch-ms -1 &&
-		usage_err "bad cookie '0xg'" flow add $l out $o cookie 0xg &&
-		usage_err "unexpected 'peer'" flow del $l peer $o
+			flow add "$l" out "$o" latch-ms -1 &&
+		usage_err "bad cookie '0xg'" flow add "$l" out "$o" cookie 0xg &&
+		usage_err "unexpected 'peer'" flow del "$l" peer "$o"
 }
 
 helps()
@@ -204,9 +205,7 @@ fake_up()
 	SOCK=$TMP/fake.sock
 	python3 "$FAKE" "$SOCK" "$TMP/requests" &
 	FAKE_PID=$!
-	local i
-
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ -S "$SOCK" ] && return 0
 		sleep 0.05
 	done
