@@ -19,8 +19,12 @@ PORT_MIN=40000
 PORT_MAX=40099
 QUARANTINE=1
 # the fast path the tests run on: relay here, kmod in the VM (selftests/vm),
-# xdp for the *_xdp.sh
+# xdp for the *_xdp.sh; xdp+kmod (the VM) is `fastpath = auto` with the
+# module loaded: XDP first, the module for what it passes up
 FASTPATH=${FASTPATH:-relay}
+FP_PATH=${FASTPATH%%+*} # what carries the media, as flow lines say
+FP_CONF=$FASTPATH
+[ "$FP_PATH" = "$FASTPATH" ] || FP_CONF=auto
 XDP_PASS_OBJ=$O/selftests/net/xdp_pass.bpf.o
 
 BOX_A=192.0.2.1 # sipfpd, alice's side
@@ -224,14 +228,14 @@ media_conf()
 		min_expires = 2
 		[media]
 		anchor = yes
-		fastpath = $FASTPATH
+		fastpath = $FP_CONF
 		port_min = $PORT_MIN
 		port_max = $PORT_MAX
 		port_quarantine = $QUARANTINE
 	EOF
 	# native only, on the box's veths (br0 would take only generic): a
 	# silent fall back to generic XDP would test that instead
-	[ "$FASTPATH" != xdp ] || printf 'xdp_mode = native\nxdp_interfaces = %s\n' \
+	[ "$FP_PATH" != xdp ] || printf 'xdp_mode = native\nxdp_interfaces = %s\n' \
 		"$(box_veths | paste -sd ' ')" >>"$f"
 	for l in "$@"; do
 		echo "$l" >>"$f"
@@ -355,7 +359,7 @@ media_setup()
 	local p
 
 	net_require nft ss
-	[ "$FASTPATH" != xdp ] || xdp_require
+	[ "$FP_PATH" != xdp ] || xdp_require
 	for p in g711a dtmf_2833_1 dtmf_2833_2 dtmf_2833_3 dtmf_2833_4 \
 		 dtmf_2833_5; do
 		[ -r "$PCAPS/$p.pcap" ] ||
@@ -366,7 +370,7 @@ media_setup()
 	chmod 755 "$TMP_DIR"
 	users_file "$TMP_DIR/users"
 	media_topology "$1"
-	[ "$FASTPATH" != xdp ] || xdp_topology
+	[ "$FP_PATH" != xdp ] || xdp_topology
 	CID="media-${TMP_DIR##*.}-1"
 }
 
@@ -384,7 +388,7 @@ media_start()
 	# a test on the wrong path would prove nothing about the right one
 	grep -q "fast path: $FASTPATH\$" "$LOG" ||
 		setup_fail "sipfpd is not on fast path $FASTPATH: $(grep -m1 'fast path' "$LOG")"
-	[ "$FASTPATH" != xdp ] || xdp_native ||
+	[ "$FP_PATH" != xdp ] || xdp_native ||
 		setup_fail "sipfp_xdp is not attached (native) to the box's veths"
 }
 
@@ -638,7 +642,7 @@ want_path()
 {
 	local bad
 
-	bad=$(awk -v cid="$CID" -v from="$1" -v kind="$2" -v want="$FASTPATH" '
+	bad=$(awk -v cid="$CID" -v from="$1" -v kind="$2" -v want="$FP_PATH" '
 		/ media: flow / {
 			delete f
 			for (i = 1; i <= NF; i++)
@@ -650,7 +654,7 @@ want_path()
 				print f["path"]
 		}' "$LOG")
 	[ -z "$bad" ] && return 0
-	echo "# flow from=$1 kind=$2: path=$bad, want $FASTPATH"
+	echo "# flow from=$1 kind=$2: path=$bad, want $FP_PATH"
 	grep -e ' media: flow ' -e 'fast path' "$LOG" | sed 's/^/# /'
 	return 1
 }
