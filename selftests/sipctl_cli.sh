@@ -312,7 +312,51 @@ sys.exit(0 if [json.loads(l) for l in lines] == want else 1)' \
 		{ say monitor; return 1; }
 }
 
-tap_plan 11
+# complete WORDS...: what completion/sipctl offers for the last word
+# (bash-completion's _init_completion stood in for, as it may be absent)
+complete_words()
+(
+	_init_completion()
+	{
+		words=("${COMP_WORDS[@]}")
+		cword=$COMP_CWORD
+		cur=${words[cword]}
+		prev=${words[cword - 1]}
+	}
+	complete() { :; }
+	# shellcheck source=completion/sipctl
+	source completion/sipctl
+	COMP_WORDS=("$SIPCTL" "$@")
+	COMP_CWORD=$#
+	_sipctl
+	printf '%s\n' "${COMPREPLY[@]}" | sort | paste -sd ' '
+)
+
+completes()
+{
+	local want=$1 got
+
+	shift
+	got=$(complete_words "$@")
+	[ "$got" = "$want" ] && return 0
+	echo "# completing '$*': got '$got', want '$want'"
+	return 1
+}
+
+completion()
+{
+	completes "flow flows" fl &&
+		completes "packets path peer" flows p &&
+		completes "daemon kernel xdp" -b "" &&
+		completes "add del" -j flow "" &&
+		completes "src" flow add 192.0.2.1:4 out 192.0.2.1:6 s &&
+		completes "fixed" flow add 192.0.2.1:4 src f &&
+		completes "$CID" -s "$SOCK" hangup "" &&
+		completes "$CID" -s "$SOCK" call f &&
+		completes "" -s "$SOCK" call x
+}
+
+tap_plan 12
 name="usage errors exit 2, usage on stderr, nothing on stdout"
 case_ok usage_errors
 name="flow add|del: bad addresses and words exit 2 naming them"
@@ -340,8 +384,10 @@ if fake_up; then
 	case_ok steer
 	name="monitor COUNT: call_start and call_end, -j a line each"
 	case_ok monitored
+	name="bash completion: commands, fields, flow words, Call-IDs"
+	case_ok completion
 else
-	for n in 1 2 3 4 5 6; do
+	for n in 1 2 3 4 5 6 7; do
 		tap_skip "fake sipfpd case $n" "the stand-in did not start"
 	done
 fi

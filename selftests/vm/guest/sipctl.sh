@@ -12,8 +12,8 @@
 #   phone a 127.0.0.1:5002 ─▶ 127.0.0.1:5000 ══ flow ══ 127.0.0.1:5004
 #                                                  ─▶ phone b 127.0.0.1:5006
 
-# shellcheck source=selftests/lib.sh
-source selftests/lib.sh
+# shellcheck source=selftests/net/lib.sh # wait_for, the bounded poll
+source selftests/net/lib.sh
 # shellcheck source=selftests/vm/guest/lib_guest.sh
 source selftests/vm/guest/lib_guest.sh
 
