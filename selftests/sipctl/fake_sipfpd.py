@@ -63,9 +63,9 @@ def answer(req):
     if cmd == "status":
         return [{"ok": True, "version": "0.1.0", "pid": 4242,
                  "uptime_s": 3725, "fastpath": "relay",
-                 "interfaces": [{"name": "a", "address": "192.0.2.1",
+                 "interfaces": [{"name": "a", "address": "192.0.2.1:0",
                                  "fastpath": "relay"},
-                                {"name": "b", "address": "198.51.100.1",
+                                {"name": "b", "address": "198.51.100.1:0",
                                  "fastpath": "relay"}],
                  "transactions": 0, "registrations": 1, "calls": 1,
                  "calls_answered": 1, "calls_total": 3}]
@@ -96,7 +96,7 @@ def answer(req):
     if cmd == "monitor":
         return [{"ok": True},
                 {"event": "call_start", "call": CID},
-                {"event": "call_end", "call": CID, "why": "hangup"}]
+                {"event": "call_end", "call": CID, "reason": "hangup"}]
     return [{"ok": False, "error": "EINVAL",
              "message": "unknown command '%s'" % cmd}]
 
