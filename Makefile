@@ -126,6 +126,7 @@ FUZZ_EXTRA_fuzz_digest := daemon/digest.c daemon/users.c \
 	$(shell pkg-config --libs libcrypto 2>/dev/null)
 FUZZ_EXTRA_fuzz_sipctl_nl := -Ilibsipctl libsipctl/msg.c libsipctl/rx.c $(MNL_LIBS)
 FUZZ_EXTRA_fuzz_control := daemon/control_parse.c -ljson-c
+FUZZ_EXTRA_fuzz_sipctl_daemon := -Ilibsipctl libsipctl/daemon_json.c -ljson-c
 FUZZ_EXTRA_fuzz_metrics := daemon/metrics_http.c
 
 all: $(LIBSIP) $(LIBSIPCTL) $(LIBSIPCTL_SO) $(LIBSIPCTL_PC) $(SIPFPD) \
@@ -256,6 +257,8 @@ $(O)/fuzz/fuzz_control: daemon/control_parse.c daemon/control.h
 $(O)/fuzz/fuzz_metrics: daemon/metrics_http.c daemon/metrics.h
 $(O)/fuzz/fuzz_sipctl_nl: libsipctl/msg.c libsipctl/rx.c libsipctl/internal.h \
 	libsipctl/sipctl.h kmod/uapi/linux/sipfp.h
+$(O)/fuzz/fuzz_sipctl_daemon: libsipctl/daemon_json.c libsipctl/internal.h \
+	libsipctl/sipctl.h
 
 $(O)/fuzz/%: selftests/fuzz/%.c $(LIBSIP_SRCS) $(wildcard daemon/sip/*.h)
 	$(quiet) FUZZ $@

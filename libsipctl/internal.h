@@ -10,6 +10,7 @@
 #define SIPCTL_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/netlink.h>
 
@@ -92,9 +93,67 @@ extern const struct sctl_ops sctl_kernel_ops;
 extern const struct sctl_ops sctl_daemon_ops;
 extern const struct sctl_ops sctl_xdp_ops;
 
+/*
+ * An open's words for its failure, for sipctl_strerror(NULL, @err) in
+ * this thread: returns @err.
+ */
+int sctl_open_fail(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* A backend's words for a failure in h->err: returns @err. */
 int sctl_fail(struct sipctl *h, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* --- daemon_json.c: the daemon's lines to the model, no socket --- */
+
+/* A line from the daemon may be this long, newline included. */
+#define SCTL_LINE_MAX (1u << 20)
+
+struct json_object;
+
+/* What one line of the daemon is. */
+enum sctl_kind {
+	SCTL_ANS_OK, /* {"ok":true,...}: a single answer */
+	SCTL_ANS_RECORD, /* a record of a listing */
+	SCTL_ANS_END, /* {"end":true,"count":N} */
+	SCTL_ANS_EVENT, /* {"event":...}: the monitor's */
+};
+
+struct sctl_answer {
+	enum sctl_kind kind;
+	bool tagged; /* a "tag" came: @tag, UINT64_MAX if not a number */
+	uint64_t tag;
+	uint64_t count; /* SCTL_ANS_END */
+};
+
+/*
+ * One line (without its newline) to a JSON object: strict JSON, UTF-8,
+ * nesting bounded.  0, or -EPROTO with @err (SCTL_ERR_MAX) saying why.
+ */
+int sctl_json_parse(const char *buf, size_t len, struct json_object **out,
+		    char *err);
+/*
+ * What @o is.  A refusal ({"ok":false}) returns the negative errno its
+ * "error" names (-EIO for a name this library does not know) with its
+ * "message" in @err; a malformed one -EPROTO.  @a->tagged is set either
+ * way.
+ */
+int sctl_json_answer(struct json_object *o, struct sctl_answer *a, char *err);
+
+/* The records: 0, or -EPROTO with @err naming the field at fault. */
+int sctl_json_status(struct json_object *o, struct sipctl_status *st,
+		     char *err);
+/* the "paths" of a "counters" answer, into @st */
+int sctl_json_counters(struct json_object *o, struct sipctl_status *st,
+		       char *err);
+int sctl_json_reg(struct json_object *o, struct sipctl_reg *r, char *err);
+int sctl_json_call(struct json_object *o, struct sipctl_call *c, char *err);
+/* a record of "flows": @call_id (SIPCTL_CALL_ID_MAX) gets its "call" */
+int sctl_json_flow(struct json_object *o, struct sipctl_stream_flow *sf,
+		   char *call_id, char *err);
+int sctl_json_event(struct json_object *o, struct sipctl_event *ev,
+		    char *err);
+/* "1.2.3.4:5", "[2001:db8::1]:5": 0 or -EINVAL; v4-mapped as AF_INET */
+int sctl_addr_parse(const char *s, union sipctl_addr *a);
 
 /* --- msg.c: the attribute tables --- */
 

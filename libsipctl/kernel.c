@@ -403,6 +403,8 @@ int sipctl_open_kernel(struct sipctl **hp)
 	int ret = -ENOMEM;
 
 	*hp = NULL;
+	/* the words for a failure are sipctl_strerror()'s own */
+	sctl_open_fail(0, "%s", "");
 	if (!h)
 		return -ENOMEM;
 	h->ops = &sctl_kernel_ops;

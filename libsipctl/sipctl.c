@@ -34,6 +34,21 @@ static int enter(struct sipctl *h)
 		__r;                                                     \
 	})
 
+/* the last failed open of this thread: sipctl_strerror(NULL, ...) */
+static __thread char open_err[SCTL_ERR_MAX];
+static __thread int open_errno;
+
+int sctl_open_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(open_err, sizeof(open_err), fmt, ap);
+	va_end(ap);
+	open_errno = err;
+	return err;
+}
+
 int sctl_fail(struct sipctl *h, int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -69,14 +84,13 @@ const char *sipctl_strerror(const struct sipctl *h, int err)
 
 	if (h && h->err[0])
 		return h->err;
+	if (!h && err && err == open_errno && open_err[0])
+		return open_err;
 	if (!h && err == -ENOENT)
 		return "the kernel has no sipfp netlink family: "
 		       "is sipfp.ko loaded? (modprobe sipfp)";
 	if (!h && err == -EPROTONOSUPPORT)
 		return "this kernel has no generic netlink";
-	if (!h && (err == -ECONNREFUSED || err == -ENOTSOCK))
-		return "no sipfpd answers on its control socket: is it "
-		       "running? ($SIPCTL_SOCKET names another socket)";
 	if (err == -EPERM)
 		return "Operation not permitted (changing flows and events "
 		       "need CAP_NET_ADMIN)";

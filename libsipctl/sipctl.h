@@ -483,10 +483,12 @@ const char *sipctl_last_error(const struct sipctl *h);
  * @h: the handle it was returned on, or NULL (the sipctl_open_*() calls)
  * @err: the negative errno
  *
- * The backend's message when it gave one (sipctl_last_error()), else
- * what @err means to this library where that says more than strerror()
- * (-ENOENT from sipctl_open_kernel(): the module is not loaded), else
- * strerror().
+ * The backend's message when it gave one (sipctl_last_error()); with
+ * @h NULL, the words of this thread's last sipctl_open_*() that failed
+ * with @err (-ENOENT from sipctl_open_kernel(): the module is not
+ * loaded; from sipctl_open_daemon(): which socket nobody answers on);
+ * else what @err means to this library where that says more than
+ * strerror(); else strerror().
  *
  * Return: a string valid until the next call on @h.
  */
@@ -643,9 +645,10 @@ int sipctl_event_read(struct sipctl *h, sipctl_event_cb cb, void *arg);
  * (0660, group [general] control_group) decides who may: every call is
  * open to whoever connected, hangup and reload included.
  *
- * Return: 0; -ENOENT or -ECONNREFUSED when no sipfpd listens there
- * (sipctl_strerror(NULL, err) says so in words), -EACCES, -ENAMETOOLONG
- * for a path a UNIX socket cannot have, -ENOMEM.
+ * Return: 0; -ECONNREFUSED when no sipfpd listens there (no socket, or
+ * one a sipfpd left), -EACCES, -ENAMETOOLONG for a path a UNIX socket
+ * cannot have, -ENOMEM.  sipctl_strerror(NULL, err) says which socket
+ * and what to check, in words.
  */
 int sipctl_open_daemon(struct sipctl **hp, const char *sock_path);
 
