@@ -69,7 +69,10 @@ static void cells(const struct sipctl_flow *f, struct cells *x)
 	cli_u64(k->packets, x->pk, sizeof(x->pk));
 	cli_u64(k->bytes, x->by, sizeof(x->by));
 	cli_u64(drops(k), x->dr, sizeof(x->dr));
-	cli_duration(k->idle_ms / 1000, x->id, sizeof(x->id));
+	if (k->idle_ms < 1000)
+		snprintf(x->id, sizeof(x->id), "%" PRIu64 "ms", k->idle_ms);
+	else
+		cli_duration(k->idle_ms / 1000, x->id, sizeof(x->id));
 	snprintf(x->lo, sizeof(x->lo), "%" PRId64, k->lost);
 	cli_u64(k->jitter, x->ji, sizeof(x->ji));
 }
