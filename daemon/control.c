@@ -25,6 +25,7 @@
 #include "control_int.h"
 #include "event.h"
 #include "log.h"
+#include "media.h"
 
 /* below this much waiting, a client's next request is read */
 #define CTL_OUT_LOW (64u << 10)
@@ -35,6 +36,8 @@ struct ctl_conn {
 	bool eof; /* the client will send no more */
 	bool closing; /* close once the queue is out */
 	bool overflow; /* an answer went past CTL_OUT_MAX */
+	bool monitor; /* events go to it, with @mon's tag */
+	struct ctl_req mon;
 	uint32_t events; /* what epoll waits for */
 	size_t inlen;
 	char in[CTL_LINE_MAX];
@@ -301,6 +304,11 @@ static void conn_cb(int fd, uint32_t events, void *arg)
 {
 	struct ctl_conn *c = arg;
 
+	/* a monitor dropped between events: its shutdown woke us */
+	if (c->overflow) {
+		settle(c);
+		return;
+	}
 	if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && flush(c)) {
 		conn_free(c);
 		return;
@@ -319,6 +327,38 @@ static void conn_cb(int fd, uint32_t events, void *arg)
 	} while (!c->closing && !c->overflow && pending(c) < CTL_OUT_LOW &&
 		 (has_line(c) || c->eof));
 	settle(c);
+}
+
+void ctl_monitor(struct ctl_conn *c, const struct ctl_req *req)
+{
+	json_object *o = ctl_answer();
+
+	c->monitor = true;
+	c->mon = *req;
+	json_object_object_add(o, "monitor", json_object_new_boolean(1));
+	ctl_send(c, req, o);
+}
+
+/*
+ * An event to every monitor.  Maybe from inside a request of one of
+ * them (hangup), so none is freed here: one too far behind is shut
+ * down, and conn_cb() drops it when that wakes it.
+ */
+static void notify(const struct media_note *n)
+{
+	for (struct ctl_conn *c = ctl.conns; c; c = c->next) {
+		if (!c->monitor || c->closing || c->overflow)
+			continue;
+		if (pending(c) > CTL_MON_MAX) {
+			c->overflow = true;
+			shutdown(c->fd, SHUT_RDWR);
+			continue;
+		}
+		ctl_send(c, &c->mon, ctl_note(n));
+		if (!(c->events & EPOLLOUT) &&
+		    !ev_fd_mod(c->fd, c->events | EPOLLOUT))
+			c->events |= EPOLLOUT;
+	}
 }
 
 static void refuse(int fd)
@@ -482,6 +522,7 @@ int control_init(const struct config *cfg, ctl_reload_fn reload)
 		return -1;
 	}
 	strcpy(ctl.path, sa.sun_path);
+	media_notify = notify;
 	log_info("control: listening on %s", ctl.path);
 	return 0;
 }
@@ -490,6 +531,8 @@ void control_exit(void)
 {
 	struct stat st;
 
+	if (media_notify == notify)
+		media_notify = NULL;
 	while (ctl.conns)
 		conn_free(ctl.conns);
 	if (ctl.fd < 0)

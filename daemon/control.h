@@ -27,6 +27,8 @@
 #define CTL_LINE_MAX 4096
 /* answers a client has not read yet; past it the client is dropped */
 #define CTL_OUT_MAX (16u << 20)
+/* the same for a monitor's events: it is further behind than any use */
+#define CTL_MON_MAX (1u << 20)
 #define CTL_MAX_CLIENTS 32
 #define CTL_ID_MAX 256 /* a Call-ID, with its NUL */
 #define CTL_TAG_MAX 128
@@ -40,6 +42,7 @@ enum ctl_cmd {
 	CTL_HANGUP,
 	CTL_RELOAD,
 	CTL_COUNTERS,
+	CTL_MONITOR,
 	CTL_NCMDS,
 };
 

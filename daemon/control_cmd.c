@@ -350,6 +350,7 @@ static const ctl_cmd_fn cmds[CTL_NCMDS] = {
 	[CTL_CALLS] = ctl_calls,   [CTL_CALL] = ctl_calls,
 	[CTL_FLOWS] = ctl_flows,   [CTL_HANGUP] = ctl_hangup,
 	[CTL_RELOAD] = cmd_reload, [CTL_COUNTERS] = cmd_counters,
+	[CTL_MONITOR] = ctl_monitor,
 };
 
 void ctl_dispatch(struct ctl_conn *c, const struct ctl_req *req)

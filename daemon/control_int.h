@@ -50,5 +50,11 @@ void ctl_flows(struct ctl_conn *c, const struct ctl_req *req);
 void ctl_hangup(struct ctl_conn *c, const struct ctl_req *req);
 /* Sessions alive, and of them those a 2xx answered. */
 void ctl_count_calls(unsigned int *calls, unsigned int *answered);
+/* A monitor's event line for @n (media.h) */
+struct media_note;
+json_object *ctl_note(const struct media_note *n);
+
+/* control.c: @c becomes a monitor, until it closes */
+void ctl_monitor(struct ctl_conn *c, const struct ctl_req *req);
 
 #endif

@@ -63,6 +63,7 @@ static json_object *flow(const struct media_stream *st, int from, bool rtcp)
 			       json_object_new_string(media_side_name(from)));
 	json_object_object_add(o, "kind",
 			       json_object_new_string(rtcp ? "rtcp" : "rtp"));
+	ctl_add_u64(o, "cookie", f->spec.cookie);
 	add_addr(o, "local", &f->spec.local);
 	add_addr(o, "source", k.latched ? &k.source : &f->spec.src);
 	json_object_object_add(o, "latched",
@@ -81,6 +82,8 @@ static json_object *flow(const struct media_stream *st, int from, bool rtcp)
 		ctl_add_u64(o, "idle_ms", ev_now_ms() - k.last_ms);
 	if (!rtcp)
 		add_rtp(o, &k, st->clock_rate);
+	if (!rtcp && st->clock_rate)
+		ctl_add_u64(o, "clock_rate", st->clock_rate);
 	return o;
 }
 
@@ -230,6 +233,34 @@ void ctl_hangup(struct ctl_conn *c, const struct ctl_req *req)
 	ctl_add_u64(o, "sessions", n);
 	ctl_add_u64(o, "byes", byes);
 	ctl_send(c, req, o);
+}
+
+json_object *ctl_note(const struct media_note *n)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string(n->event));
+	json_object_object_add(o, "call", ctl_str(n->call_id));
+	if (n->reason)
+		json_object_object_add(o, "reason", ctl_str(n->reason));
+	if (!strcmp(n->event, "call_end"))
+		ctl_add_u64(o, "duration_ms", n->duration_ms);
+	if (!strcmp(n->event, "call_start"))
+		ctl_add_u64(o, "streams", n->streams);
+	if (n->flow) {
+		ctl_add_u64(o, "stream", n->stream);
+		json_object_object_add(
+			o, "side",
+			json_object_new_string(media_side_name(n->side)));
+		json_object_object_add(
+			o, "kind",
+			json_object_new_string(n->rtcp ? "rtcp" : "rtp"));
+		ctl_add_u64(o, "cookie", n->flow->spec.cookie);
+		add_addr(o, "local", &n->flow->spec.local);
+	}
+	if (n->addr)
+		add_addr(o, "source", n->addr);
+	return o;
 }
 
 static int count_one(const struct media_session *s, void *arg)

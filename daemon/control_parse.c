@@ -23,6 +23,7 @@ const char *const ctl_cmd_names[CTL_NCMDS] = {
 	[CTL_CALLS] = "calls",	 [CTL_CALL] = "call",
 	[CTL_FLOWS] = "flows",	 [CTL_HANGUP] = "hangup",
 	[CTL_RELOAD] = "reload", [CTL_COUNTERS] = "counters",
+	[CTL_MONITOR] = "monitor",
 };
 
 static int __attribute__((format(printf, 3, 4)))

@@ -21,6 +21,7 @@
 
 struct media_stats media_stats;
 const struct config *media_cfg;
+void (*media_notify)(const struct media_note *n);
 
 static struct media_session *tab[BUCKETS];
 static bool running;
@@ -124,13 +125,18 @@ static void unlink_session(struct media_session *s)
 
 static void end(struct media_session *s, const char *reason)
 {
+	struct media_note n = { .event = "call_end", .call_id = s->call_id,
+				.reason = reason };
+
 	for (unsigned int i = 0; i < s->nstreams; i++)
 		media_stream_close(s, i);
 	if (s->started) {
+		n.duration_ms = ev_now_ms() - s->start_ms;
 		log_info("media: end call=%s reason=%s duration_ms=%llu",
-			 s->call_id, reason,
-			 (unsigned long long)(ev_now_ms() - s->start_ms));
+			 s->call_id, reason, (unsigned long long)n.duration_ms);
 		media_stats.ended++;
+		if (media_notify)
+			media_notify(&n);
 	}
 	ev_timer_del(&s->idle);
 	unlink_session(s);
@@ -171,6 +177,10 @@ static void started(struct media_session *s)
 	s->start_ms = ev_now_ms();
 	media_stats.started++;
 	log_info("media: start call=%s streams=%u", s->call_id, n);
+	if (media_notify)
+		media_notify(&(struct media_note){ .event = "call_start",
+						   .call_id = s->call_id,
+						   .streams = n });
 }
 
 static bool has_sdp(const struct sip_msg *m)

@@ -105,6 +105,29 @@ struct media_totals {
 
 void media_totals(struct media_totals *out);
 
+/*
+ * What a watcher (the control socket's monitor) hears: a call's media
+ * starting and ending, and its flows' events.  Called on the event loop,
+ * possibly from inside a control request (hangup); the watcher must not
+ * end a session from it.
+ */
+struct fp_flow;
+struct media_note {
+	const char *event; /* "call_start", "call_end", "latched", "idle",
+			      "source_mismatch", "removed" */
+	const char *call_id;
+	const char *reason; /* call_end: "bye", "cancel", "timeout" ... */
+	uint64_t duration_ms; /* call_end */
+	unsigned int streams; /* call_start */
+	const struct fp_flow *flow; /* the flow events', else NULL */
+	unsigned int stream;
+	int side;
+	bool rtcp;
+	const union tp_addr *addr; /* latched, source_mismatch: the source */
+};
+
+extern void (*media_notify)(const struct media_note *n);
+
 /* The fast path in use changes kernel state (CAP_NET_ADMIN). */
 bool media_needs_net_admin(void);
 /* The XDP path's map descriptors, on kernels that check (CAP_BPF). */

@@ -349,6 +349,27 @@ static bool which(struct media_session *s, struct fp_flow *f,
 	return false;
 }
 
+static void note(const struct media_session *s, const struct fp_flow *f,
+		 enum fp_event ev, unsigned int i, int x, bool rtcp,
+		 const union tp_addr *addr)
+{
+	static const char *const names[] = {
+		[FP_EV_LATCHED] = "latched",
+		[FP_EV_IDLE] = "idle",
+		[FP_EV_SOURCE_MISMATCH] = "source_mismatch",
+		[FP_EV_REMOVED] = "removed",
+	};
+	struct media_note n = { .call_id = s->call_id, .flow = f,
+				.stream = i, .side = x, .rtcp = rtcp };
+
+	if ((unsigned int)ev >= sizeof(names) / sizeof(names[0]))
+		return;
+	n.event = names[ev];
+	if (ev == FP_EV_LATCHED || ev == FP_EV_SOURCE_MISMATCH)
+		n.addr = addr;
+	media_notify(&n);
+}
+
 void media_flow_event(struct fp_flow *f, enum fp_event ev,
 		      const union tp_addr *addr, void *user)
 {
@@ -364,6 +385,8 @@ void media_flow_event(struct fp_flow *f, enum fp_event ev,
 		return;
 	if (addr)
 		tp_addr_ip(addr, ip, sizeof(ip));
+	if (media_notify)
+		note(s, f, ev, i, x, rtcp, addr);
 	switch (ev) {
 	case FP_EV_LATCHED:
 		log_info("media: latched call=%s stream=%u side=%s kind=%s "

@@ -24,7 +24,10 @@
 
 #include "config.h"
 #include "control.h"
+#include "control_int.h"
 #include "event.h"
+#include "fastpath.h"
+#include "media.h"
 
 #define GUARD_MS 3000
 
@@ -42,6 +45,9 @@ static const struct {
 	{ "{\"cmd\":\"hangup\",\"id\":\"c1\"}", CTL_HANGUP, "c1", NULL },
 	{ "{\"cmd\":\"reload\"}", CTL_RELOAD, "", NULL },
 	{ "{\"cmd\":\"counters\"}", CTL_COUNTERS, "", NULL },
+	{ "{\"cmd\":\"monitor\",\"tag\":1}", CTL_MONITOR, "", NULL },
+	{ "{\"cmd\":\"monitor\",\"id\":\"x\"}", -1, NULL,
+	  "'id' does not apply to 'monitor'" },
 	{ "", -1, NULL, "empty" },
 	{ "{", -1, NULL, "byte 1: the line ends" },
 	{ "{\"cmd\":\"status\"", -1, NULL, "the line ends inside it" },
@@ -416,6 +422,113 @@ static void test_live_slow_reader(void)
 	stop();
 }
 
+static void ep4(union tp_addr *a, const char *ip, uint16_t port)
+{
+	CU_ASSERT_EQUAL_FATAL(tp_addr_set(a, ip, port), 0);
+}
+
+/*
+ * A monitor gets the media layer's notes as event lines with its tag,
+ * and its other requests are still answered; a client that is no
+ * monitor gets none.
+ */
+static void test_live_monitor(void)
+{
+	struct fp_flow f = { .spec.cookie = 77 };
+	struct media_note n = { .event = "call_start", .call_id = "c1@h",
+				.streams = 2 };
+	struct client *m, *other;
+	union tp_addr src;
+	json_object *o;
+
+	start();
+	m = client_open();
+	other = client_open();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(media_notify);
+	exchange(m, "{\"cmd\":\"monitor\",\"tag\":9}\n", 1, false);
+	o = line_of(m, 0);
+	CU_ASSERT_EQUAL(int_of(o, "tag"), 9);
+	CU_ASSERT_STRING_EQUAL(str_of(o, "monitor"), "true");
+	json_object_put(o);
+
+	media_notify(&n);
+	ep4(&f.spec.local, "192.0.2.1", 20000);
+	ep4(&src, "2001:db8::9", 4000);
+	n = (struct media_note){ .event = "latched", .call_id = "c1@h",
+				 .flow = &f, .stream = 1, .side = 1,
+				 .rtcp = true, .addr = &src };
+	media_notify(&n);
+	n = (struct media_note){ .event = "call_end", .call_id = "c1@h",
+				 .reason = "bye", .duration_ms = 5000 };
+	media_notify(&n);
+	exchange(m, "{\"cmd\":\"reload\",\"tag\":10}\n", 5, false);
+
+	o = line_of(m, 1);
+	CU_ASSERT_STRING_EQUAL(str_of(o, "event"), "call_start");
+	CU_ASSERT_STRING_EQUAL(str_of(o, "call"), "c1@h");
+	CU_ASSERT_EQUAL(int_of(o, "streams"), 2);
+	CU_ASSERT_EQUAL(int_of(o, "tag"), 9);
+	json_object_put(o);
+	o = line_of(m, 2);
+	CU_ASSERT_STRING_EQUAL(str_of(o, "event"), "latched");
+	CU_ASSERT_EQUAL(int_of(o, "stream"), 1);
+	CU_ASSERT_STRING_EQUAL(str_of(o, "side"), "callee");
+	CU_ASSERT_STRING_EQUAL(str_of(o, "kind"), "rtcp");
+	CU_ASSERT_EQUAL(int_of(o, "cookie"), 77);
+	CU_ASSERT_STRING_EQUAL(str_of(o, "local"), "192.0.2.1:20000");
+	CU_ASSERT_STRING_EQUAL(str_of(o, "source"), "[2001:db8::9]:4000");
+	json_object_put(o);
+	o = line_of(m, 3);
+	CU_ASSERT_STRING_EQUAL(str_of(o, "event"), "call_end");
+	CU_ASSERT_STRING_EQUAL(str_of(o, "reason"), "bye");
+	CU_ASSERT_EQUAL(int_of(o, "duration_ms"), 5000);
+	CU_ASSERT_STRING_EQUAL(str_of(o, "stream"), "(none)");
+	json_object_put(o);
+	o = line_of(m, 4);
+	CU_ASSERT_EQUAL(int_of(o, "tag"), 10);
+	CU_ASSERT_STRING_EQUAL(str_of(o, "reloaded"), "true");
+	json_object_put(o);
+
+	exchange(other, "{\"cmd\":\"status\"}\n", 1, false);
+	CU_ASSERT_EQUAL(lines_in(other), 1);
+	client_close(other);
+	client_close(m);
+	stop();
+	CU_ASSERT_PTR_NULL(media_notify);
+}
+
+/* A monitor that reads nothing is dropped past CTL_MON_MAX, alone. */
+static void test_live_monitor_slow(void)
+{
+	struct media_note n = { .event = "call_start", .call_id = "c1@h" };
+	uint64_t before = ctl_stats.overflows;
+	struct client *m;
+	struct ev_timer quit;
+	int sent;
+
+	start();
+	m = client_open();
+	exchange(m, "{\"cmd\":\"monitor\"}\n", 1, false);
+	ev_fd_del(m->fd);
+	/* far past the bound and any socket buffer */
+	for (sent = 0; sent < 40000; sent++)
+		media_notify(&n);
+	/* the loop's turns until the drop, bounded */
+	ev_timer_init(&quit, quit_cb, NULL);
+	for (int i = 0; i < 100 && ctl_stats.overflows == before; i++) {
+		ev_timer_add(&quit, 20);
+		ev_run(NULL);
+	}
+	CU_ASSERT_EQUAL(ctl_stats.overflows, before + 1);
+	m->len = 0;
+	exchange(m, "", 0, false);
+	CU_ASSERT(m->eof);
+	/* what the loop had sent before the drop, and no more */
+	CU_ASSERT(lines_in(m) < sent);
+	client_close(m);
+	stop();
+}
+
 int main(void)
 {
 	CU_TestInfo parse[] = {
@@ -430,6 +543,9 @@ int main(void)
 		  test_live_too_long },
 		{ "reload, and a failed one", test_live_reload },
 		{ "a client that does not read", test_live_slow_reader },
+		{ "monitor: events with its tag", test_live_monitor },
+		{ "monitor that does not read is dropped",
+		  test_live_monitor_slow },
 		CU_TEST_INFO_NULL,
 	};
 	CU_SuiteInfo suites[] = {
