@@ -149,13 +149,15 @@ const char *cli_src_mode(uint8_t mode)
 const char *cli_side(uint8_t side)
 {
 	return side == SIPCTL_SIDE_CALLER ? "caller" :
-	       side == SIPCTL_SIDE_CALLEE ? "callee" : "?";
+	       side == SIPCTL_SIDE_CALLEE ? "callee" :
+					    "?";
 }
 
 const char *cli_kind(uint8_t kind)
 {
-	return kind == SIPCTL_KIND_RTP ? "rtp" :
-	       kind == SIPCTL_KIND_RTCP ? "rtcp" : "?";
+	return kind == SIPCTL_KIND_RTP	? "rtp" :
+	       kind == SIPCTL_KIND_RTCP ? "rtcp" :
+					  "?";
 }
 
 const char *cli_path(uint8_t path)

@@ -36,7 +36,8 @@ int cmd_call(struct cli *c, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (argc != 2 || !argv[1][0])
-		return cli_usage(c, use, argc < 2 ? "call: which CALL-ID?" :
+		return cli_usage(c, use,
+				 argc < 2 ? "call: which CALL-ID?" :
 				 argc > 2 ? "call: one CALL-ID only" :
 					    "call: empty CALL-ID");
 	rc = cli_open_daemon(c, &h);

@@ -12,8 +12,9 @@
 
 static const char *state_name(uint8_t state)
 {
-	return state == SIPCTL_CALL_EARLY ? "early" :
-	       state == SIPCTL_CALL_ANSWERED ? "answered" : "?";
+	return state == SIPCTL_CALL_EARLY    ? "early" :
+	       state == SIPCTL_CALL_ANSWERED ? "answered" :
+					       "?";
 }
 
 static void call_totals(const struct sipctl_call *call, uint64_t *packets,
@@ -35,8 +36,8 @@ static void call_totals(const struct sipctl_call *call, uint64_t *packets,
 
 struct table *call_table(void)
 {
-	return table_new(8, "CALL-ID", "STATE", "DURATION", "CALLER",
-			 "CALLEE", "STREAMS", "PACKETS", "LOST");
+	return table_new(8, "CALL-ID", "STATE", "DURATION", "CALLER", "CALLEE",
+			 "STREAMS", "PACKETS", "LOST");
 }
 
 static const char *side_text(const struct sipctl_call_side *s, char *buf,
@@ -63,10 +64,11 @@ void call_row(struct table *t, const struct sipctl_call *call)
 	table_add(t, call->call_id,
 		  CHAS(call, STATE) ? state_name(call->state) : NULL,
 		  CHAS(call, DURATION) ?
-			  cli_duration(call->duration_s, du, sizeof(du)) : NULL,
+			  cli_duration(call->duration_s, du, sizeof(du)) :
+			  NULL,
 		  side_text(&call->sides[SIPCTL_SIDE_CALLER], a, sizeof(a)),
-		  side_text(&call->sides[SIPCTL_SIDE_CALLEE], b, sizeof(b)),
-		  n, cli_u64(packets, p, sizeof(p)), l);
+		  side_text(&call->sides[SIPCTL_SIDE_CALLEE], b, sizeof(b)), n,
+		  cli_u64(packets, p, sizeof(p)), l);
 }
 
 static void legs_print(const struct sipctl_stream *s)
@@ -80,15 +82,17 @@ static void legs_print(const struct sipctl_stream *s)
 		      "REMOTE-RTCP", "STATE");
 	for (i = 0; i < s->nlegs; i++) {
 		g = &s->legs[i];
-		table_add(t, g->has & SIPCTL_LEG_HAS_SIDE ? cli_side(g->side) :
-							    NULL,
+		table_add(t,
+			  g->has & SIPCTL_LEG_HAS_SIDE ? cli_side(g->side) :
+							 NULL,
 			  cli_ep(&g->local, lo, sizeof(lo)),
 			  g->advertised[0] ? g->advertised : NULL,
 			  cli_ep(&g->remote_rtp, rr, sizeof(rr)),
 			  cli_ep(&g->remote_rtcp, rc, sizeof(rc)),
 			  !(g->has & SIPCTL_LEG_HAS_STATE) ? NULL :
-			  g->rejected ? "rejected" :
-			  g->hold     ? "hold" : "active");
+			  g->rejected			   ? "rejected" :
+			  g->hold			   ? "hold" :
+							     "active");
 	}
 	table_print(t, stdout);
 	table_free(t);
@@ -129,9 +133,11 @@ void call_print(const struct sipctl_call *call)
 	       call->media ? "yes" : "no",
 	       cli_duration(call->duration_s, du, sizeof(du)));
 	cli_kv("caller", "%s",
-	       side_text(&call->sides[SIPCTL_SIDE_CALLER], a, sizeof(a)) ?: "-");
+	       side_text(&call->sides[SIPCTL_SIDE_CALLER], a, sizeof(a)) ?:
+									   "-");
 	cli_kv("callee", "%s",
-	       side_text(&call->sides[SIPCTL_SIDE_CALLEE], b, sizeof(b)) ?: "-");
+	       side_text(&call->sides[SIPCTL_SIDE_CALLEE], b, sizeof(b)) ?:
+									   "-");
 	for (i = 0; i < call->nstreams; i++)
 		stream_print(&call->streams[i]);
 	if (CHAS(call, MORE_STREAMS))
@@ -157,7 +163,8 @@ static json_object *leg_json(const struct sipctl_leg *g)
 		json_add(o, "side", json_object_new_string(cli_side(g->side)));
 	json_add(o, "local", json_ep(&g->local));
 	if (g->has & SIPCTL_LEG_HAS_ADVERTISED)
-		json_add(o, "advertised", json_object_new_string(g->advertised));
+		json_add(o, "advertised",
+			 json_object_new_string(g->advertised));
 	json_add(o, "remote_rtp", json_ep(&g->remote_rtp));
 	json_add(o, "remote_rtcp", json_ep(&g->remote_rtcp));
 	if (g->has & SIPCTL_LEG_HAS_STATE) {
@@ -177,7 +184,8 @@ static json_object *stream_json(const struct sipctl_stream *s)
 	if (s->has & SIPCTL_STREAM_HAS_RTCP_MUX)
 		json_add(o, "rtcp_mux", json_object_new_boolean(s->rtcp_mux));
 	if (s->has & SIPCTL_STREAM_HAS_CLOCK_RATE)
-		json_add(o, "clock_rate", json_object_new_uint64(s->clock_rate));
+		json_add(o, "clock_rate",
+			 json_object_new_uint64(s->clock_rate));
 	a = json_object_new_array();
 	for (i = 0; i < s->nlegs; i++)
 		json_object_array_add(a, leg_json(&s->legs[i]));
@@ -212,7 +220,8 @@ json_object *call_json(const struct sipctl_call *c)
 	if (CHAS(c, MEDIA))
 		json_add(o, "media", json_object_new_boolean(c->media));
 	if (CHAS(c, DURATION))
-		json_add(o, "duration_s", json_object_new_uint64(c->duration_s));
+		json_add(o, "duration_s",
+			 json_object_new_uint64(c->duration_s));
 	if (CHAS(c, CALLER))
 		json_add(o, "caller", side_json(&c->sides[SIPCTL_SIDE_CALLER]));
 	if (CHAS(c, CALLEE))

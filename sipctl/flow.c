@@ -60,8 +60,10 @@ struct u32_key {
 	size_t off;
 };
 
-#define U32K(n, b, m, fld) \
-	{ n, SIPCTL_FLOW_HAS_##b, m, offsetof(struct sipctl_flow, fld) }
+#define U32K(n, b, m, fld)                                                   \
+	{                                                                    \
+		n, SIPCTL_FLOW_HAS_##b, m, offsetof(struct sipctl_flow, fld) \
+	}
 
 static const struct u32_key u32_keys[] = {
 	U32K("latch-ms", LATCH_MS, UINT32_MAX, latch_ms),
@@ -72,8 +74,8 @@ static const struct u32_key u32_keys[] = {
 	U32K("dscp", DSCP, UINT8_MAX, dscp),
 };
 
-static int u32_arg(const struct cli *c, const struct u32_key *k,
-		   const char *s, struct sipctl_flow *f)
+static int u32_arg(const struct cli *c, const struct u32_key *k, const char *s,
+		   struct sipctl_flow *f)
 {
 	uint32_t v;
 
@@ -184,8 +186,8 @@ int cmd_flow(struct cli *c, int argc, char **argv)
 		return cli_usage(c, use_flow, "flow: add or del?");
 	add = !strcmp(argv[1], "add");
 	if (!add && strcmp(argv[1], "del"))
-		return cli_usage(c, use_flow, "flow: '%s' is neither add nor del",
-				 argv[1]);
+		return cli_usage(c, use_flow,
+				 "flow: '%s' is neither add nor del", argv[1]);
 	rc = add ? parse_add(c, argc - 1, argv + 1, &f) :
 		   parse_del(c, argc - 1, argv + 1, &f);
 	if (rc)

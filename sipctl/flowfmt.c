@@ -113,12 +113,10 @@ void flow_row(struct table *t, const struct cli_flow *cf, enum flow_style st)
 		return;
 	}
 	table_add(t, x.local, sf_side(sf), sf_kind(sf), x.peer, x.src,
-		  sf_path(sf), x.c ? x.pk : NULL, x.c ? x.dr : NULL, x.l ? x.id : NULL,
-		  x.r ? x.lo : NULL, x.r ? x.ji : NULL,
+		  sf_path(sf), x.c ? x.pk : NULL, x.c ? x.dr : NULL,
+		  x.l ? x.id : NULL, x.r ? x.lo : NULL, x.r ? x.ji : NULL,
 		  cf->call_id[0] ? cf->call_id : NULL);
 }
-
-
 
 static json_object *counters_json(const struct sipctl_flow *f)
 {
@@ -128,16 +126,19 @@ static json_object *counters_json(const struct sipctl_flow *f)
 	if (HAS(f, COUNTERS)) {
 		json_add(o, "packets", json_object_new_uint64(k->packets));
 		json_add(o, "bytes", json_object_new_uint64(k->bytes));
-		json_add(o, "drop_source", json_object_new_uint64(k->drop_source));
+		json_add(o, "drop_source",
+			 json_object_new_uint64(k->drop_source));
 		json_add(o, "drop_no_peer",
-		    json_object_new_uint64(k->drop_no_peer));
-		json_add(o, "drop_route", json_object_new_uint64(k->drop_route));
+			 json_object_new_uint64(k->drop_no_peer));
+		json_add(o, "drop_route",
+			 json_object_new_uint64(k->drop_route));
 	}
 	if (HAS(f, LAST))
 		json_add(o, "idle_ms", json_object_new_uint64(k->idle_ms));
 	if (HAS(f, RTP)) {
 		json_add(o, "ssrc", json_object_new_uint64(k->ssrc));
-		json_add(o, "ext_max_seq", json_object_new_uint64(k->ext_max_seq));
+		json_add(o, "ext_max_seq",
+			 json_object_new_uint64(k->ext_max_seq));
 		json_add(o, "expected", json_object_new_uint64(k->expected));
 		json_add(o, "lost", json_object_new_int64(k->lost));
 		json_add(o, "jitter", json_object_new_uint64(k->jitter));
@@ -156,7 +157,7 @@ static void config_json(json_object *o, const struct sipctl_flow *f)
 		json_add(o, "peer", json_ep(&f->peer));
 	if (HAS(f, SRC_MODE))
 		json_add(o, "src_mode",
-		    json_object_new_string(cli_src_mode(f->src_mode)));
+			 json_object_new_string(cli_src_mode(f->src_mode)));
 	if (HAS(f, SRC))
 		json_add(o, "src", json_ep(&f->src));
 	if (HAS(f, LATCH_MS))
@@ -164,15 +165,18 @@ static void config_json(json_object *o, const struct sipctl_flow *f)
 	if (HAS(f, LATCHED))
 		json_add(o, "latched", json_ep(&f->latched));
 	if (HAS(f, FLAGS))
-		json_add(o, "rtp", json_object_new_boolean(f->flags & SIPCTL_F_RTP));
+		json_add(o, "rtp",
+			 json_object_new_boolean(f->flags & SIPCTL_F_RTP));
 	if (HAS(f, DSCP))
 		json_add(o, "dscp", json_object_new_int(f->dscp));
 	if (HAS(f, CLOCK_RATE))
-		json_add(o, "clock_rate", json_object_new_uint64(f->clock_rate));
+		json_add(o, "clock_rate",
+			 json_object_new_uint64(f->clock_rate));
 	if (HAS(f, IDLE_MS))
 		json_add(o, "idle_ms", json_object_new_uint64(f->idle_ms));
 	if (HAS(f, TIMEOUT_MS))
-		json_add(o, "timeout_ms", json_object_new_uint64(f->timeout_ms));
+		json_add(o, "timeout_ms",
+			 json_object_new_uint64(f->timeout_ms));
 }
 
 static void place_json(json_object *o, const struct cli_flow *cf)
@@ -201,15 +205,29 @@ json_object *flow_json(const struct cli_flow *cf)
 	k = counters_json(&sf->flow);
 	if (sf->has & SIPCTL_SFLOW_HAS_TRUNCATED)
 		json_add(k, "drop_truncated",
-		    json_object_new_uint64(sf->drop_truncated));
+			 json_object_new_uint64(sf->drop_truncated));
 	json_add(o, "counters", k);
 	return o;
 }
 
 /* ---- `sipctl flows FIELD`: LOCAL<TAB>VALUE ---- */
 
-enum field_kind { F_EP, F_U64, F_U32, F_S64, F_U8, F_HEX64, F_HEX32,
-		  F_SRC_MODE, F_RTP, F_DROPS, F_STR, F_SIDE, F_KIND, F_PATH };
+enum field_kind {
+	F_EP,
+	F_U64,
+	F_U32,
+	F_S64,
+	F_U8,
+	F_HEX64,
+	F_HEX32,
+	F_SRC_MODE,
+	F_RTP,
+	F_DROPS,
+	F_STR,
+	F_SIDE,
+	F_KIND,
+	F_PATH
+};
 
 struct field {
 	const char *name;
@@ -219,11 +237,16 @@ struct field {
 	size_t off; /* in struct cli_flow */
 };
 
-#define FLD(n, bit, k, m)                             \
-	{ n, false, SIPCTL_FLOW_HAS_##bit, k,         \
-	  offsetof(struct cli_flow, sf.flow.m) }
-#define PLC(n, bit, k, m) \
-	{ n, true, SIPCTL_SFLOW_HAS_##bit, k, offsetof(struct cli_flow, m) }
+#define FLD(n, bit, k, m)                                    \
+	{                                                    \
+		n, false, SIPCTL_FLOW_HAS_##bit, k,          \
+			offsetof(struct cli_flow, sf.flow.m) \
+	}
+#define PLC(n, bit, k, m)                            \
+	{                                            \
+		n, true, SIPCTL_SFLOW_HAS_##bit, k,  \
+			offsetof(struct cli_flow, m) \
+	}
 
 static const struct field fields[] = {
 	PLC("call", STREAM, F_STR, call_id),
@@ -255,8 +278,8 @@ static const struct field fields[] = {
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
-static const char *field_text(const struct cli_flow *f,
-			      const struct field *d, char *buf, size_t len)
+static const char *field_text(const struct cli_flow *f, const struct field *d,
+			      char *buf, size_t len)
 {
 	const void *p = (const char *)f + d->off;
 	uint32_t has = d->place ? f->sf.has : f->sf.flow.has;

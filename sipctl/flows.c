@@ -95,8 +95,8 @@ static int dump(struct sipctl *h, struct flows *fl)
 	return err;
 }
 
-static int print(const struct cli *c, const struct flows *fl,
-		 const char *field, enum flow_style st)
+static int print(const struct cli *c, const struct flows *fl, const char *field,
+		 enum flow_style st)
 {
 	json_object *a;
 	struct table *t;

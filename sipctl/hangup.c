@@ -14,7 +14,8 @@ int cmd_hangup(struct cli *c, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (argc != 2 || !argv[1][0])
-		return cli_usage(c, use, argc < 2 ? "hangup: which CALL-ID?" :
+		return cli_usage(c, use,
+				 argc < 2 ? "hangup: which CALL-ID?" :
 				 argc > 2 ? "hangup: one CALL-ID only" :
 					    "hangup: empty CALL-ID");
 	rc = cli_open_daemon(c, &h);
@@ -29,7 +30,8 @@ int cmd_hangup(struct cli *c, int argc, char **argv)
 		json_add(o, "sessions", json_object_new_int(n));
 		rc = json_put(o);
 	} else {
-		printf("%s: %d session%s ended\n", argv[1], n, n == 1 ? "" : "s");
+		printf("%s: %d session%s ended\n", argv[1], n,
+		       n == 1 ? "" : "s");
 	}
 	sipctl_close(h);
 	return rc;

@@ -35,14 +35,16 @@ static const char *event_name(uint8_t type)
 	};
 
 	return type < sizeof(names) / sizeof(names[0]) && names[type] ?
-		       names[type] : "unknown";
+		       names[type] :
+		       "unknown";
 }
 
 static const char *removed_name(uint8_t reason)
 {
 	return reason == SIPCTL_REMOVED_DELETED ? "deleted" :
 	       reason == SIPCTL_REMOVED_FLUSHED ? "flushed" :
-	       reason == SIPCTL_REMOVED_EXPIRED ? "expired" : "?";
+	       reason == SIPCTL_REMOVED_EXPIRED ? "expired" :
+						  "?";
 }
 
 #define EHAS(ev, bit) ((ev)->has & SIPCTL_EVENT_HAS_##bit)
@@ -131,7 +133,8 @@ static int open_events(const struct cli *c, struct sipctl **hp)
 	int err;
 
 	if (c->backend == CLI_BE_XDP)
-		return cli_usage(c, use, "monitor: the XDP maps have no events "
+		return cli_usage(c, use,
+				 "monitor: the XDP maps have no events "
 				 "(sipfpd's are the XDP path's)");
 	if (c->backend != CLI_BE_KERNEL)
 		return cli_open_daemon(c, hp);
@@ -139,8 +142,7 @@ static int open_events(const struct cli *c, struct sipctl **hp)
 	return err < 0 ? cli_fail(c, NULL, err, "kernel flow table") : 0;
 }
 
-static int watch(const struct cli *c, struct sipctl *h, int fd,
-		 struct mon *m)
+static int watch(const struct cli *c, struct sipctl *h, int fd, struct mon *m)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	int n;
@@ -153,7 +155,8 @@ static int watch(const struct cli *c, struct sipctl *h, int fd,
 		}
 		n = sipctl_event_read(h, on_event, m);
 		if (n == -ENOBUFS) {
-			cli_err(c, "monitor: events were lost (too many at once)");
+			cli_err(c,
+				"monitor: events were lost (too many at once)");
 			continue;
 		}
 		if (n < 0)
@@ -175,8 +178,10 @@ int cmd_monitor(struct cli *c, int argc, char **argv)
 	if (argc > 2)
 		return cli_usage(c, use, "monitor: unexpected '%s'", argv[2]);
 	if (argc == 2 && (cli_parse_u64(argv[1], &m.count) < 0 || !m.count))
-		return cli_usage(c, use, "monitor: COUNT is a number over 0, "
-				 "not '%s'", argv[1]);
+		return cli_usage(c, use,
+				 "monitor: COUNT is a number over 0, "
+				 "not '%s'",
+				 argv[1]);
 	rc = open_events(c, &h);
 	if (rc)
 		return rc;

@@ -18,17 +18,18 @@ static void reg_row(struct table *t, const struct sipctl_reg *r)
 	char ex[24], src[CLI_EP_MAX];
 
 	table_add(t, r->aor, r->contact,
-		  RHAS(r, EXPIRES) ? cli_duration(r->expires_s, ex, sizeof(ex)) :
-				     NULL,
+		  RHAS(r, EXPIRES) ?
+			  cli_duration(r->expires_s, ex, sizeof(ex)) :
+			  NULL,
 		  RHAS(r, TRANSPORT) ? r->transport : NULL,
 		  cli_ep(&r->source, src, sizeof(src)),
 		  RHAS(r, NAT) ? (r->nat ? "yes" : "no") : NULL,
 		  RHAS(r, USER_AGENT) ? r->user_agent : NULL);
 }
 
-#define STR(o, r, bit, key, v) \
-	do { \
-		if (RHAS(r, bit)) \
+#define STR(o, r, bit, key, v)                                       \
+	do {                                                         \
+		if (RHAS(r, bit))                                    \
 			json_add(o, key, json_object_new_string(v)); \
 	} while (0)
 

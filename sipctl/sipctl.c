@@ -37,16 +37,18 @@ static void usage(const char *prog, FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: %s [-j] [-s SOCKET] [-b BACKEND] COMMAND [ARGS]\n"
-		   "       %s -h | --version\n\n"
-		   "Options:\n"
-		   "  -j, --json             JSON output\n"
-		   "  -s, --socket SOCKET    sipfpd's control socket\n"
-		   "  -b, --backend BACKEND  for flows and flow: kernel, "
-		   "xdp or daemon\n"
-		   "  -h, --help             this text\n"
-		   "      --version          sipctl's version\n\n"
-		   "Commands:\n", prog, prog);
+	fprintf(f,
+		"Usage: %s [-j] [-s SOCKET] [-b BACKEND] COMMAND [ARGS]\n"
+		"       %s -h | --version\n\n"
+		"Options:\n"
+		"  -j, --json             JSON output\n"
+		"  -s, --socket SOCKET    sipfpd's control socket\n"
+		"  -b, --backend BACKEND  for flows and flow: kernel, "
+		"xdp or daemon\n"
+		"  -h, --help             this text\n"
+		"      --version          sipctl's version\n\n"
+		"Commands:\n",
+		prog, prog);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-8s %-20s %s\n", cmds[i].name, cmds[i].args,
 			cmds[i].help);
@@ -95,7 +97,8 @@ static int parse_opts(struct cli *c, int argc, char **argv)
 			break;
 		case 'b':
 			if (parse_backend(optarg, &c->backend) < 0) {
-				cli_err(c, "unknown backend '%s' (kernel, xdp, daemon)",
+				cli_err(c,
+					"unknown backend '%s' (kernel, xdp, daemon)",
 					optarg);
 				usage(c->prog, stderr);
 				return EXIT_USAGE;

@@ -57,9 +57,10 @@ static void status_print(const struct sipctl_status *st)
 	cli_kv("uptime", "%s", cli_duration(st->uptime_s, up, sizeof(up)));
 	cli_kv("fast path", "%s", st->fastpath);
 	if (SHAS(st, CALLS))
-		cli_kv("calls", "%" PRIu64 " (%" PRIu64 " answered), %" PRIu64
-		       " since the start", st->calls, st->calls_answered,
-		       st->calls_total);
+		cli_kv("calls",
+		       "%" PRIu64 " (%" PRIu64 " answered), %" PRIu64
+		       " since the start",
+		       st->calls, st->calls_answered, st->calls_total);
 	if (SHAS(st, REGISTRATIONS))
 		cli_kv("registrations", "%" PRIu64, st->registrations);
 	if (SHAS(st, TRANSACTIONS))
@@ -81,9 +82,9 @@ static json_object *ifaces_json(const struct sipctl_status *st)
 		json_add(o, "name", json_object_new_string(st->ifaces[i].name));
 		if (st->ifaces[i].address.sa.sa_family)
 			json_add(o, "address",
-				 json_object_new_string(cli_host(
-					 &st->ifaces[i].address, addr,
-					 sizeof(addr))));
+				 json_object_new_string(
+					 cli_host(&st->ifaces[i].address, addr,
+						  sizeof(addr))));
 		json_add(o, "fastpath",
 			 json_object_new_string(st->ifaces[i].fastpath));
 		json_object_array_add(a, o);
@@ -110,9 +111,9 @@ static json_object *paths_json(const struct sipctl_status *st)
 	return all;
 }
 
-#define U64(o, st, bit, k) \
-	do { \
-		if (SHAS(st, bit)) \
+#define U64(o, st, bit, k)                                                \
+	do {                                                              \
+		if (SHAS(st, bit))                                        \
 			json_add(o, #k, json_object_new_uint64((st)->k)); \
 	} while (0)
 

@@ -23,8 +23,7 @@ void cli_err(const struct cli *c, const char *fmt, ...)
 
 static void usage_line(const struct cli *c, const char *cmd, FILE *f)
 {
-	fprintf(f, "Usage: %s [OPTIONS] %s\n", c->prog,
-		cmd);
+	fprintf(f, "Usage: %s [OPTIONS] %s\n", c->prog, cmd);
 }
 
 /* A usage error: what was wrong (if @fmt), then the command's usage. */
