@@ -4,6 +4,7 @@
 #
 #   make            userspace: libsip, tools, benchmarks (into build/)
 #   make check      every test suite, built with ASan+UBSan (build/san/)
+#   make man        check the man pages (man/) with groff's warnings on
 #   make fuzz       libFuzzer harnesses, long run (FUZZ_SECONDS per harness)
 #   make bench      every benchmark, key=value lines
 #   make module     kmod/ against KDIR
@@ -273,7 +274,7 @@ endif
 
 fuzz-build: $(FUZZERS)
 
-check: all unit-build fuzz-build
+check: all unit-build fuzz-build man
 	$(Q)$(MAKE) --no-print-directory -C selftests run_tests O=$(abspath $(O))
 
 fuzz: fuzz-build

@@ -30,6 +30,8 @@ pkgs=(
 	sip-tester iproute2 nftables tcpdump python3 procps ethtool
 	# tests: control.sh scrapes the metrics listener with curl
 	curl
+	# `make man`: groff checks the man pages (sipctl.8, sipfpd.8 ...)
+	groff-base
 	# VM: the module is loaded in qemu, in both of Debian 12's kernels,
 	# from a busybox initramfs
 	qemu-system-x86 busybox-static cpio
