@@ -42,6 +42,7 @@ static void add_rtp(json_object *o, const struct fp_counters *k,
 	if (!k->rtp_seen)
 		return;
 	ctl_add_u64(o, "ssrc", k->ssrc);
+	ctl_add_u64(o, "ext_max_seq", k->ext_max_seq);
 	ctl_add_u64(o, "expected", k->expected);
 	json_object_object_add(o, "lost", json_object_new_int64(k->lost));
 	ctl_add_u64(o, "jitter", k->jitter);

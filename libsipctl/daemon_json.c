@@ -507,6 +507,7 @@ static const struct jfield flow_fields[] = {
 /* read only once "rtp_seen" is true */
 static const struct jfield rtp_fields[] = {
 	FL("ssrc", J_UINT, counters.ssrc, SIPCTL_FLOW_HAS_RTP),
+	FL("ext_max_seq", J_UINT, counters.ext_max_seq, SIPCTL_FLOW_HAS_RTP),
 	FL("expected", J_UINT, counters.expected, SIPCTL_FLOW_HAS_RTP),
 	FL("lost", J_INT, counters.lost, SIPCTL_FLOW_HAS_RTP),
 	FL("jitter", J_UINT, counters.jitter, SIPCTL_FLOW_HAS_RTP),

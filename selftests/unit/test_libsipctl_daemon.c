@@ -382,7 +382,8 @@ static void test_reg_stop(void)
 	"\"192.0.2.20:6000\",\"path\":\"xdp\",\"packets\":250,\"bytes\":"   \
 	"40000,\"drops\":{\"source\":2,\"no_peer\":3,\"send\":4,"          \
 	"\"truncated\":5},\"idle_ms\":20,\"rtp_seen\":true,\"ssrc\":"       \
-	"305419896,\"expected\":260,\"lost\":-2,\"jitter\":48,"             \
+	"305419896,\"ext_max_seq\":65541,\"expected\":260,\"lost\":-2,"       \
+	"\"jitter\":48,"                                                      \
 	"\"jitter_ms\":6.0"
 #define FLOW_RTCP                                                           \
 	"{\"from\":\"callee\",\"kind\":\"rtcp\",\"local\":\"192.0.2.1:20003\"," \
@@ -465,6 +466,7 @@ static void check_rtp_flow(const struct sipctl_stream_flow *sf)
 	CU_ASSERT_EQUAL(f->counters.drop_route, 4);
 	CU_ASSERT_EQUAL(f->counters.idle_ms, 20);
 	CU_ASSERT_EQUAL(f->counters.ssrc, 0x12345678);
+	CU_ASSERT_EQUAL(f->counters.ext_max_seq, 65541);
 	CU_ASSERT_EQUAL(f->counters.expected, 260);
 	CU_ASSERT_EQUAL(f->counters.lost, -2);
 	CU_ASSERT_EQUAL(f->counters.jitter, 48);
