@@ -102,6 +102,15 @@ static int views(const struct fp_counters *c, struct rtpv *v)
 		v[n].max = c->ext_max_seq;
 		v[n].base = v[n].max - (int64_t)c->expected + 1;
 		v[n].received = c->expected - c->lost;
+		/*
+		 * Still on A.1's probation (the packet that latched, before
+		 * XDP took over): it counts nothing yet, but carried the
+		 * packet at @ext_max_seq, which the XDP view lacks.
+		 */
+		if (!c->expected && c->packets) {
+			v[n].base = v[n].max;
+			v[n].received = 1;
+		}
 		v[n].jitter = c->jitter;
 		v[n++].last_ns = c->last_ms * NS_PER_MS;
 	}
