@@ -8,6 +8,8 @@
 #   make fuzz       libFuzzer harnesses, long run (FUZZ_SECONDS per harness)
 #   make bench      every benchmark, key=value lines
 #   make module     kmod/ against KDIR
+#   make install    sipfpd, sipctl, libsipctl into DESTDIR/PREFIX (/usr/local)
+#   make install-dkms  the module's source into DESTDIR/usr/src, for DKMS
 #   make deps       install the Debian packages the project needs
 #   make demo       the README's main job
 #
@@ -63,7 +65,19 @@ MNL_LIBS := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 LIBSIPCTL_LIBS := $(MNL_LIBS) \
 	$(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) \
 	$(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+# --- where `make install` puts things (under DESTDIR). sipfpd reads
+# /etc/sipfp whatever PREFIX is, so its configuration goes there, and DKMS
+# looks for module sources in /usr/src only. debian/rules sets PREFIX=/usr
+# and the multiarch LIBDIR ---
 PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR ?= /etc
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+DKMS_SRC := /usr/src/sipfp-$(DKMS_VERSION)
 
 # --- sipfpd: daemon/*.c; everything but main.c also goes into an archive
 # that unit tests link, so a test pulls in only the modules it uses ---
@@ -217,6 +231,45 @@ man:
 		out=$$(groff -man -ww -z $$m 2>&1); \
 		if [ -n "$$out" ]; then echo "$$out" >&2; exit 1; fi; \
 	done
+
+# --- install: what the packages ship (debian/rules runs `progs`, then
+# `install` and `install-dkms` with DESTDIR), also usable from source ---
+progs: $(LIBSIPCTL) $(LIBSIPCTL_SO) $(SIPFPD) $(SIPCTL)
+
+# The installed .pc names the install's directories, not the build's.
+install: progs
+	$(quiet) INSTALL $(DESTDIR)$(PREFIX)
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+	$(Q)install -m 0755 $(SIPFPD) $(SIPCTL) $(DESTDIR)$(SBINDIR)/
+	$(Q)install -m 0644 $(LIBSIPCTL_SO) $(LIBSIPCTL) $(DESTDIR)$(LIBDIR)/
+	$(Q)ln -sf $(notdir $(LIBSIPCTL_SO)) $(DESTDIR)$(LIBDIR)/libsipctl.so.0
+	$(Q)ln -sf libsipctl.so.0 $(DESTDIR)$(LIBDIR)/libsipctl.so
+	$(Q)install -m 0644 libsipctl/sipctl.h $(DESTDIR)$(INCLUDEDIR)/
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(LIBSIPCTL_VERSION)|' libsipctl/libsipctl.pc.in \
+		>$(DESTDIR)$(LIBDIR)/pkgconfig/libsipctl.pc
+	$(Q)install -m 0644 $(filter %.5,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man5/
+	$(Q)install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -m 0644 completion/sipctl $(DESTDIR)$(BASHCOMPDIR)/sipctl
+	@# an admin's configuration is never overwritten
+	$(Q)test -e $(DESTDIR)$(SYSCONFDIR)/sipfp/sipfpd.conf || \
+		install -D -m 0644 daemon/sipfpd.conf \
+			$(DESTDIR)$(SYSCONFDIR)/sipfp/sipfpd.conf
+
+# The module's source as dkms.conf wants it; then `dkms install
+# sipfp/$(DKMS_VERSION)` builds it for a kernel.
+install-dkms:
+	$(quiet) INSTALL $(DESTDIR)$(DKMS_SRC)
+	$(Q)install -d $(DESTDIR)$(DKMS_SRC)/kmod/uapi/linux
+	$(Q)install -m 0644 dkms.conf Kbuild $(DESTDIR)$(DKMS_SRC)/
+	$(Q)install -m 0644 $(wildcard kmod/*.[ch]) $(DESTDIR)$(DKMS_SRC)/kmod/
+	$(Q)install -m 0644 kmod/uapi/linux/sipfp.h \
+		$(DESTDIR)$(DKMS_SRC)/kmod/uapi/linux/
+
+.PHONY: progs install install-dkms
 
 $(B)/tools/sipdump: $(B)/tools/sipdump.o $(LIBSIP)
 	$(quiet) LD $@
