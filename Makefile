@@ -12,6 +12,8 @@
 #   make install-dkms  the module's source into DESTDIR/usr/src, for DKMS
 #   make deps       install the Debian packages the project needs
 #   make demo       the README's main job
+#   make docs       Documentation/ to HTML (build/docs/html), warnings fail
+#   make docs-plots redraw the performance page's plots from their numbers
 #
 # V=1 shows full commands.
 
@@ -65,6 +67,7 @@ MNL_LIBS := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 LIBSIPCTL_LIBS := $(MNL_LIBS) \
 	$(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) \
 	$(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+
 # --- where `make install` puts things (under DESTDIR). sipfpd reads
 # /etc/sipfp whatever PREFIX is, so its configuration goes there, and DKMS
 # looks for module sources in /usr/src only. debian/rules sets PREFIX=/usr
@@ -357,6 +360,22 @@ module:
 module-clean:
 	@test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) O= clean
 
+# Documentation/: Sphinx from Debian, -W so that a warning (a broken
+# reference, a config key the reference lacks) fails the build.  Debian's
+# python3 rather than the first in PATH: Sphinx, yaml and matplotlib are
+# its packages.  -E: a fresh environment each time, since the pages
+# generated from headers and specs change without their .rst changing.
+DOCS_PYTHON ?= /usr/bin/python3
+DOCS_OUT := $(O)/docs
+docs:
+	$(quiet) SPHINX $(DOCS_OUT)/html
+	$(Q)$(DOCS_PYTHON) -m sphinx -b html -E -W --keep-going -q \
+		-d $(DOCS_OUT)/doctrees Documentation $(DOCS_OUT)/html
+
+docs-plots:
+	$(quiet) PLOT Documentation/perf
+	$(Q)$(DOCS_PYTHON) Documentation/tools/perfplot.py Documentation/perf
+
 deps:
 	$(Q)tools/deps.sh
 
@@ -366,6 +385,6 @@ demo: all
 clean: module-clean
 	rm -rf $(O)
 
-.PHONY: man all check unit-build fuzz-build fuzz bench module module-clean deps demo clean
+.PHONY: docs docs-plots man all check unit-build fuzz-build fuzz bench module module-clean deps demo clean
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

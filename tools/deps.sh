@@ -32,6 +32,9 @@ pkgs=(
 	curl
 	# `make man`: groff checks the man pages (sipctl.8, sipfpd.8 ...)
 	groff-base
+	# `make docs`: Sphinx, dot for the diagrams, yaml for the netlink
+	# spec's tables; `make docs-plots`: matplotlib
+	python3-sphinx graphviz python3-yaml python3-matplotlib
 	# VM: the module is loaded in qemu, in both of Debian 12's kernels,
 	# from a busybox initramfs
 	qemu-system-x86 busybox-static cpio
