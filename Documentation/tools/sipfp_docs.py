@@ -161,8 +161,10 @@ def op_row(spec, i, op):
 def netlink_lines(spec):
     sets = {s['name']: s for s in spec['attribute-sets']}
     lines = title('Commands', '-')
-    rows = [op_row(spec, i, op)
-            for i, op in enumerate(spec['operations']['list'])]
+    rows = [['``%s``' % c_name(spec['operations']['name-prefix'],
+                               'unspec'), '0', '', '', '', '', 'never sent']]
+    rows += [op_row(spec, i, op)
+             for i, op in enumerate(spec['operations']['list'])]
     lines += list_table('', ['command', 'value', 'kinds', 'needs',
                              'request', 'reply or event', 'does'], rows,
                         [22, 6, 10, 14, 14, 14, 20])
