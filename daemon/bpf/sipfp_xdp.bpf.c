@@ -441,6 +441,12 @@ static __always_inline int route(struct bpf_fib_lookup *fib,
  * Where the frame goes: a device the program may send on, and for a VLAN
  * device its lower one with the VID swapped.  Adding or removing a tag
  * would move the headers; the stack does that.
+ *
+ * To another device, bpf_redirect_map() is the check: it finds the
+ * device in sipfp_tx or fails, and what it found is what the redirect
+ * uses once the program returns XDP_REDIRECT.  A lookup before it would
+ * search the devmap twice a packet, each a call (see README.md,
+ * "Performance": calls dominate the program's cost).
  */
 static __always_inline int pick_tx(const struct bpf_fib_lookup *fib,
 				   struct pkt *p)
@@ -455,9 +461,13 @@ static __always_inline int pick_tx(const struct bpf_fib_lookup *fib,
 		out = vk->ifindex;
 		p->new_vid = vk->vid & VLAN_VID_MASK;
 	}
+	p->out_ifindex = out;
+	if (out != p->in_ifindex)
+		return bpf_redirect_map(&sipfp_tx, out, 0) == XDP_REDIRECT ?
+			       GO_ON :
+			       SIPFP_XDP_X_PASS_NO_TX;
 	if (!bpf_map_lookup_elem(&sipfp_tx, &out))
 		return SIPFP_XDP_X_PASS_NO_TX;
-	p->out_ifindex = out;
 	return GO_ON;
 }
 
@@ -679,12 +689,9 @@ static __always_inline int send(struct pkt *p)
 		xstat_inc(SIPFP_XDP_X_FWD_TX);
 		return XDP_TX;
 	}
+	/* pick_tx() has set the redirect up */
 	xstat_inc(SIPFP_XDP_X_FWD_REDIRECT);
-	/*
-	 * Should the device leave sipfp_tx since pick_tx(), the stack gets
-	 * the rewritten packet: routing it is what the relay would do.
-	 */
-	return bpf_redirect_map(&sipfp_tx, p->out_ifindex, XDP_PASS);
+	return XDP_REDIRECT;
 }
 
 static __always_inline int flow_verdict(int x, struct sipfp_xdp_stats *s)
