@@ -43,6 +43,9 @@ pkgs=(
 	# module: modinfo, insmod, rmmod; dkms, which builds it for the
 	# sipfp-dkms package and which selftests/kmod_dkms.sh checks
 	kmod dkms
+	# packages: dpkg-buildpackage (dpkg-dev, from build-essential) with
+	# debhelper and dh_dkms, lintian; selftests/pkg_deb.sh builds them
+	debhelper dh-dkms lintian
 )
 
 warn()
