@@ -13,7 +13,9 @@
 #   with its value (selftests/ynl_spec.sh ties the header to the YAML the
 #   tables are made from);
 # - the XDP page's offsets and sizes are what the compiler lays out for
-#   daemon/bpf/sipfp_xdp.h.
+#   daemon/bpf/sipfp_xdp.h;
+# - the performance page's plots are the ones Documentation/tools/
+#   perfplot.py draws from the numbers committed beside them.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -30,7 +32,7 @@ require_cmd dot gcc make
 TMP=$(mktemp -d) || ksft_exit_fail "mktemp"
 trap 'rm -rf "$TMP"' EXIT
 
-tap_plan 7
+tap_plan 8
 
 # 1: the build, its output kept for the checks below
 if make --no-print-directory docs O="$O" >"$TMP/build.log" 2>&1 &&
@@ -105,6 +107,30 @@ if "$PY" selftests/docs_html.py xdp "$HTML/xdp-maps.html" sipfp_xdp.h \
 else
 	sed 's/^/# /' "$TMP/xdp.log"
 	tap_not_ok "XDP page: fields at the compiler's offsets"
+fi
+
+# 8: the plots redrawn from their numbers, byte for byte
+if ! "$PY" -c 'import matplotlib' 2>/dev/null; then
+	tap_skip "plots match their numbers" "python3-matplotlib not installed"
+else
+	mkdir "$TMP/perf"
+	cp Documentation/perf/*.txt "$TMP/perf/"
+	stale=
+	if "$PY" Documentation/tools/perfplot.py "$TMP/perf" >"$TMP/plot.log" 2>&1
+	then
+		for png in "$TMP"/perf/*.png; do
+			cmp -s "$png" "Documentation/perf/${png##*/}" ||
+				stale+=" ${png##*/}"
+		done
+	else
+		sed 's/^/# /' "$TMP/plot.log"
+		stale=" (perfplot.py failed)"
+	fi
+	if [ -z "$stale" ]; then
+		tap_ok "plots match their numbers"
+	else
+		tap_not_ok "plots match their numbers: make docs-plots:$stale"
+	fi
 fi
 
 tap_exit
