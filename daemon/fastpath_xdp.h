@@ -75,6 +75,7 @@ struct xdp_state {
 	int prog_fd, flows_fd, stats_fd, tx_fd, vlans_fd, vlan_dev_fd, ctl_fd;
 	char pin_dir[64];
 	bool fresh; /* the pins are this process's own */
+	bool vlans; /* sipfp_vlan_dev may hold an entry: SIPFP_XDP_CTL_VLANS */
 	uint32_t max_flows;
 	int ncpus;
 	struct sipfp_xdp_stats *pcpu; /* one lookup's worth, ncpus long */
@@ -128,6 +129,7 @@ int xdp_load(const struct config *cfg);
 /* Detaches and unpins unless @keep; frees everything either way. */
 void xdp_unload(bool keep);
 void xdp_heartbeat(void);
+int xdp_ctl_vlans(void);
 
 /* fastpath_xdp_ev.c */
 void xdp_on_tick(struct ev_timer *t, void *arg);

@@ -287,6 +287,8 @@ static void prune_vlans(const struct xdp_links *ls)
 		if (!l || !l->vlan || !ours(l->lower))
 			bpf_map_delete_elem(xdp.vlan_dev_fd, &dev);
 	}
+	/* the heartbeat's SIPFP_XDP_CTL_VLANS from now on: what is left */
+	xdp.vlans = !bpf_map_get_next_key(xdp.vlan_dev_fd, NULL, &ndev);
 }
 
 static int fill_tx(void)
@@ -309,11 +311,20 @@ static void fill_vlans(const struct xdp_links *ls)
 	struct sipfp_xdp_vlan_key k;
 	const struct xlink *l;
 	uint32_t dev;
+	int ret;
 
 	for (unsigned int i = 0; i < ls->n; i++) {
 		l = &ls->v[i];
 		if (!l->vlan || !ours(l->lower))
 			continue;
+		/* without the flag the program would not look them up */
+		ret = xdp.vlans ? 0 : xdp_ctl_vlans();
+		if (ret) {
+			log_warnx("xdp: sipfp_ctl: %s; VLAN devices left to "
+				  "the stack",
+				  strerror(-ret));
+			return;
+		}
 		memset(&k, 0, sizeof(k));
 		k.ifindex = l->lower;
 		k.vid = l->vid;

@@ -351,8 +351,29 @@ void xdp_heartbeat(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ctl.alive_until_ns = (uint64_t)ts.tv_sec * 1000000000ULL +
 			     (uint64_t)ts.tv_nsec + xdp.alive_ms * 1000000ULL;
+	ctl.flags = xdp.vlans ? SIPFP_XDP_CTL_VLANS : 0;
+	ctl.pad = 0;
 	if (bpf_map_update_elem(xdp.ctl_fd, &zero, &ctl, BPF_ANY))
 		log_warnx_rl("xdp: heartbeat: %s", strerror(errno));
+}
+
+/*
+ * Before sipfp_vlan_dev gets an entry the program must know to look
+ * there; the heartbeat's reach stays what it was (a start that fails
+ * must not extend an earlier program's life).
+ */
+int xdp_ctl_vlans(void)
+{
+	struct sipfp_xdp_ctl ctl;
+	uint32_t zero = 0;
+
+	xdp.vlans = true;
+	if (bpf_map_lookup_elem(xdp.ctl_fd, &zero, &ctl))
+		return -errno;
+	ctl.flags |= SIPFP_XDP_CTL_VLANS;
+	if (bpf_map_update_elem(xdp.ctl_fd, &zero, &ctl, BPF_ANY))
+		return -errno;
+	return 0;
 }
 
 int xdp_load(const struct config *cfg)

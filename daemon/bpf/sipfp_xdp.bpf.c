@@ -130,6 +130,7 @@ struct pkt {
 	__u64 now;
 	__u32 in_ifindex;
 	__u32 out_ifindex; /* the device to send on: XDP's, not a VLAN's */
+	__u32 ctl_flags; /* sipfp_xdp_ctl.flags */
 	__u16 l3_len; /* host: IP header and payload */
 	__u16 new_vid; /* host: the tag's VID on the way out */
 };
@@ -316,7 +317,10 @@ static __always_inline bool alive(struct pkt *p)
 
 	ctl = bpf_map_lookup_elem(&sipfp_ctl, &zero);
 	p->now = bpf_ktime_get_ns();
-	return ctl && ctl->alive_until_ns > p->now;
+	if (!ctl)
+		return false;
+	p->ctl_flags = ctl->flags;
+	return ctl->alive_until_ns > p->now;
 }
 
 static __always_inline bool source_ok(const struct sipfp_xdp_flow *f,
@@ -445,16 +449,21 @@ static __always_inline int route(struct bpf_fib_lookup *fib,
  * To another device, bpf_redirect_map() is the check: it finds the
  * device in sipfp_tx or fails, and what it found is what the redirect
  * uses once the program returns XDP_REDIRECT.  A lookup before it would
- * search the devmap twice a packet, each a call (see README.md,
- * "Performance": calls dominate the program's cost).
+ * search the devmap twice a packet, and each is a call: calls (FIB, map
+ * lookups, the clock) are most of what a packet costs.
  */
 static __always_inline int pick_tx(const struct bpf_fib_lookup *fib,
 				   struct pkt *p)
 {
-	struct sipfp_xdp_vlan_key *vk;
+	struct sipfp_xdp_vlan_key *vk = NULL;
 	__u32 out = fib->ifindex;
 
-	vk = bpf_map_lookup_elem(&sipfp_vlan_dev, &out);
+	/*
+	 * Only an entry in sipfp_vlan_dev stops an untagged frame here, and
+	 * with no entry there (the flag says) the lookup could find none.
+	 */
+	if (p->vlan || (p->ctl_flags & SIPFP_XDP_CTL_VLANS))
+		vk = bpf_map_lookup_elem(&sipfp_vlan_dev, &out);
 	if (!vk != !p->vlan)
 		return SIPFP_XDP_X_PASS_NO_TX;
 	if (vk) {

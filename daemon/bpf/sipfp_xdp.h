@@ -127,12 +127,23 @@ struct sipfp_xdp_vlan_key {
 };
 
 /*
+ * sipfp_xdp_ctl.flags: sipfp_vlan_dev may hold an entry.  The loader sets
+ * it before it adds the first and clears it only once none is left, so
+ * that without VLAN devices the program need not look an untagged
+ * frame's way out up there (a map lookup is a call, a good part of what
+ * a packet costs).
+ */
+#define SIPFP_XDP_CTL_VLANS (1U << 0)
+
+/*
  * The daemon's heartbeat.  Past alive_until_ns (CLOCK_MONOTONIC, as
  * bpf_ktime_get_ns()) the program forwards nothing: a sipfpd that died
  * and was never restarted does not keep stealing its old ports' packets.
  */
 struct sipfp_xdp_ctl {
 	__u64 alive_until_ns; /* host */
+	__u32 flags; /* host: SIPFP_XDP_CTL_* */
+	__u32 pad; /* 0 */
 };
 
 #endif

@@ -233,6 +233,40 @@ static void test_vlan(void)
 	xh_run("untagged to VLAN 30", &in, xh_a0, NULL, &w);
 }
 
+/*
+ * SIPFP_XDP_CTL_VLANS set, an untagged frame is checked against
+ * sipfp_vlan_dev even on its way out of a device the program sends on
+ * (xdp_interfaces naming a VLAN device).  Clear, as the daemon leaves it
+ * only while sipfp_vlan_dev is empty, untagged frames forward as ever.
+ */
+static void test_vlan_flag(void)
+{
+	uint64_t alive = xh_mono_ns() + 3600 * 1000000000ULL;
+	struct xh_flow d = xh_fd4(30085);
+	struct xf_spec in;
+	struct xh_want w;
+
+	CU_ASSERT_EQUAL_FATAL(xh_tx("a0.20", true), 0);
+	d.out = "10.20.0.1";
+	d.peer = "10.20.0.2";
+	xh_flow_put(&d);
+	in = xh_in(&d);
+	w = xh_flow_pass(SIPFP_XDP_X_PASS_NO_TX, &d);
+	xh_run("untagged to VLAN 20, itself in sipfp_tx", &in, xh_a0, NULL, &w);
+	CU_ASSERT_EQUAL_FATAL(xh_tx("a0.20", false), 0);
+
+	CU_ASSERT_EQUAL_FATAL(xh_ctl(alive, 0), 0);
+	d = xh_fd4(30086);
+	forward("v4, a0 to b0, no VLAN flagged", &d, XDP_REDIRECT, xh_pb_mac,
+		xh_b0_mac);
+	d = xh_fd6(30087);
+	d.out = "fd00:1::1";
+	d.peer = "fd00:1::3";
+	forward("v6, a0 back to a0, no VLAN flagged", &d, XDP_TX, xh_pa3_mac,
+		xh_a0_mac);
+	CU_ASSERT_EQUAL(xh_heartbeat(alive), 0);
+}
+
 static void test_dscp(void)
 {
 	struct xh_flow d = xh_fd4(30100);
@@ -444,9 +478,9 @@ static void test_rtp(void)
 	}
 
 static CU_TestInfo tests[] = {
-	T(test_forward), T(test_padding), T(test_source),    T(test_flow_pass),
-	T(test_ttl),	 T(test_vlan),	  T(test_dscp),	     T(test_next_hop),
-	T(test_dormant), T(test_rtp),	  CU_TEST_INFO_NULL,
+	T(test_forward),  T(test_padding), T(test_source),    T(test_flow_pass),
+	T(test_ttl),	  T(test_vlan),	   T(test_vlan_flag), T(test_dscp),
+	T(test_next_hop), T(test_dormant), T(test_rtp),	      CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {

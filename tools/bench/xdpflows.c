@@ -196,7 +196,7 @@ static void tx_fill(struct bpf_object *obj, const char *list)
 
 static void heartbeat(struct bpf_object *obj)
 {
-	struct sipfp_xdp_ctl c;
+	struct sipfp_xdp_ctl c = { 0 }; /* no VLAN devices */
 	struct timespec t;
 	uint32_t zero = 0;
 

@@ -361,13 +361,18 @@ void xh_run(const char *name, const struct xf_spec *in, uint32_t ifindex,
 	xh_run_raw(name, fi, li, ifindex, out ? fo : NULL, lo, w);
 }
 
-int xh_heartbeat(uint64_t until)
+int xh_ctl(uint64_t until, uint32_t flags)
 {
-	struct sipfp_xdp_ctl c = { .alive_until_ns = until };
+	struct sipfp_xdp_ctl c = { .alive_until_ns = until, .flags = flags };
 	uint32_t zero = 0;
 
 	return bpf_map__update_elem(skel->maps.sipfp_ctl, &zero, sizeof(zero),
 				    &c, sizeof(c), 0);
+}
+
+int xh_heartbeat(uint64_t until)
+{
+	return xh_ctl(until, SIPFP_XDP_CTL_VLANS);
 }
 
 uint64_t xh_mono_ns(void)
@@ -384,6 +389,15 @@ static int tx_add(const char *dev)
 
 	return bpf_map__update_elem(skel->maps.sipfp_tx, &i, sizeof(i), &i,
 				    sizeof(i), 0);
+}
+
+int xh_tx(const char *dev, bool on)
+{
+	uint32_t i = if_nametoindex(dev);
+
+	if (on)
+		return tx_add(dev);
+	return bpf_map__delete_elem(skel->maps.sipfp_tx, &i, sizeof(i), 0);
 }
 
 static int vlan_add(const char *lower, uint16_t vid, const char *dev)

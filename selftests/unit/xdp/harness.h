@@ -20,6 +20,7 @@
 #ifndef SIPFP_SELFTESTS_XDP_HARNESS_H
 #define SIPFP_SELFTESTS_XDP_HARNESS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <linux/bpf.h>
@@ -94,7 +95,11 @@ void xh_run_raw(const char *name, const uint8_t *in, size_t len,
 /* The counters summed over CPUs; the rest from the CPU that has them. */
 void xh_stats_read(uint32_t slot, struct sipfp_xdp_stats *sum);
 
+/* sipfp_ctl: the harness has VLAN devices, so xh_heartbeat() flags them. */
+int xh_ctl(uint64_t until_ns, uint32_t flags);
 int xh_heartbeat(uint64_t until_ns);
+/* @dev into sipfp_tx, or out of it */
+int xh_tx(const char *dev, bool on);
 uint64_t xh_mono_ns(void);
 
 #endif
