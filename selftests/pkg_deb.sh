@@ -23,7 +23,7 @@
 
 require_root
 require_cmd dpkg-buildpackage dh dh_dkms lintian dkms apt-get modinfo ip \
-	python3 setpriv nsenter unshare flock adduser
+	python3 setpriv nsenter unshare flock adduser systemd-analyze
 # the kernel's make reads O and MAKEFLAGS: dkms must not see ours
 unset O MAKEFLAGS MFLAGS MAKELEVEL
 
@@ -341,6 +341,16 @@ daemon_files()
 EOF
 }
 
+# systemd's own reading of the unit, which needs no running systemd.
+verify_unit()
+{
+	local out
+
+	out=$(systemd-analyze verify --man=no "$unit" 2>&1)
+	echo "$out"
+	[ -z "$out" ]
+}
+
 unit_key()
 {
 	sed -n "s/^$1=//p" "$unit"
@@ -518,7 +528,7 @@ purge_pkgs()
 	! getent passwd sipfp && ! getent group sipfp
 }
 
-tap_plan $((14 + ${#kvers[@]}))
+tap_plan $((15 + ${#kvers[@]}))
 [ -z "$healed" ] || echo "$healed"
 step "dpkg-buildpackage -us -uc -b, no network: ${pkgs[*]}" build ||
 	ksft_exit_fail "the packages did not build"
@@ -533,6 +543,7 @@ step "sipfp-dkms: new headers for ${kvers[0]} get the module again" \
 	kernel_hook
 step "sipfpd: user, group, conffile, users 0640, state and run dirs" \
 	daemon_files
+step "sipfpd.service: systemd-analyze verify finds nothing" verify_unit
 step "sipfpd: ExecStartPre passes the default configuration" check_conf
 if step "sipfpd: ExecStart within the unit's bounding set runs as sipfp" \
 	start_daemon; then
