@@ -171,9 +171,10 @@ cleanup()
 if [ -e "$marker" ]; then
 	healed="# a killed run left its packages: purged them first"
 	purge_all
-	restore_saved
 	rm -f "$marker"
 fi
+# a run killed before its marker was made may have put state aside
+restore_saved
 [ "${#kvers[@]}" -gt 0 ] ||
 	ksft_exit_skip "no kernel headers in /lib/modules/*/build (make deps)"
 way=$(in_the_way)
