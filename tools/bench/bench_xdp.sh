@@ -63,7 +63,11 @@
 # schedstat nanoseconds, the sink's softirq included) per packet
 # forwarded, less the same thread's CPU per packet while the same
 # generator sent the same load into an XDP_DROP sink on eth1 (what
-# reaching the router costs: the frame, the wake-up, the poll). The paced
+# reaching the router costs: the frame, the wake-up, the poll): the
+# three in turn, BENCH_FIXED_ROUNDS times, each round's path less that
+# round's base, the median over rounds (other work on the machine moves
+# a trial's figure by a third and more; a round's three move together,
+# or one round does). The paced
 # generator spins on CPU 0 whatever the load (it drops frames until each
 # is due), so its CPU says nothing and is left out; the machine's
 # /proc/stat figure is on stderr for reference. When other work takes
@@ -89,6 +93,7 @@
 #   BENCH_RELAY_MAX      the most calls the relay is measured with (1000)
 #   BENCH_FIXED_PPS      the fixed offered load (200000)
 #   BENCH_FIXED_STREAMS  over this many flows (1000); 0: skip
+#   BENCH_FIXED_ROUNDS   rounds of the base and both paths (5; quick: 1)
 #   BENCH_BURST          paced packets a burst (64)
 #   BENCH_REPEAT         test-run repetitions a round (1000000)
 #   BENCH_ROUNDS         test-run rounds, the median kept (5)
@@ -109,9 +114,10 @@ XDP_OBJ=$O/daemon/bpf/sipfp_xdp.bpf.o
 
 if [ -n "${BENCH_QUICK:-}" ]; then
 	q_secs=1 q_warm=300 q_streams="1 1000" q_repeat=200000 q_rounds=3
+	q_fixed=1
 else
 	q_secs=4 q_warm=1000 q_streams="1 1000 100000" q_repeat=1000000
-	q_rounds=5
+	q_rounds=5 q_fixed=5
 fi
 WINDOW_S=${BENCH_SECONDS:-$q_secs}
 WARMUP_MS=${BENCH_WARMUP_MS:-$q_warm}
@@ -119,6 +125,7 @@ STREAMS=${BENCH_STREAMS:-$q_streams}
 RELAY_MAX=${BENCH_RELAY_MAX:-1000}
 FIXED_PPS=${BENCH_FIXED_PPS:-200000}
 FIXED_STREAMS=${BENCH_FIXED_STREAMS:-1000}
+FIXED_ROUNDS=${BENCH_FIXED_ROUNDS:-$q_fixed}
 BURST=${BENCH_BURST:-64}
 REPEAT=${BENCH_REPEAT:-$q_repeat}
 ROUNDS=${BENCH_ROUNDS:-$q_rounds}
@@ -139,6 +146,7 @@ NS_LIST=()
 TMP_DIR=
 uac='' px='' uas='' # namespace names, set by setup_ns
 ROUTER_PID='' PX_MAC='' UAC_MAC='' SINK_ID=''
+R='' FX_NS='' # fixed_run's round, fixed_trial's figure
 
 # kv FILE KEY: the value of a key=value line ("" if none).
 kv()
@@ -518,50 +526,84 @@ ns_per_pkt()
 	div "$T_CPU_NS" "$T_RECV" 1
 }
 
-# fixed_run: xdp_us_per_pkt and kfwd_us_per_pkt at FIXED_PPS.
+# fixed_trial PATH FILE: one trial of PATH (base: an XDP_DROP sink on
+# px's eth1) at FIXED_PPS; FX_NS its router ns per packet. 1: no figure.
+fixed_trial()
+{
+	local id
+
+	case $1 in
+	base)
+		id=$(ip netns exec "$px" "$GEN" sink -i eth1 |
+			sed -n 's/^map_id=//p')
+		[ -n "$id" ] || { say "  no XDP_DROP sink on px's eth1"; return 1; }
+		T_SINK=$id trial "fixed-base-$R" "$2" "$FIXED_PPS"
+		;;
+	xdp)
+		xdp_load "$2" && trial "fixed-xdp-$R" "$2" "$FIXED_PPS"
+		;;
+	kfwd)
+		trial "fixed-kfwd-$R" "$2" "$FIXED_PPS"
+		;;
+	esac || { xdp_off; return 1; }
+	xdp_off
+	say "  $1 at $FIXED_PPS pps: $T_LINE; $(ns_per_pkt) ns a packet"
+	[ "$1" = base ] ||
+		[ "$(awk -v l="$T_LOSS" 'BEGIN { print (l > 1) }')" = 0 ] ||
+		echo "# ${1}_us_per_pkt: $T_LOSS% lost in round $R: over what" \
+			"was forwarded"
+	FX_NS=$(ns_per_pkt)
+}
+
+# median: the middle of the numbers on stdin (the lower of two)
+median()
+{
+	sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+
+# fixed_run: xdp_us_per_pkt and kfwd_us_per_pkt at FIXED_PPS, over
+# FIXED_ROUNDS rounds of the base and both paths in turn: each round's
+# path less the same round's base, the median kept, so that other load
+# on the machine, which moves a trial's figure, moves a round's three
+# alike or one round only.
 fixed_run()
 {
-	local n=$FIXED_STREAMS fx fk base us path id rc
+	local n=$FIXED_STREAMS fx fk f base path pps
+	local -A d
 
 	[ "$n" -gt 0 ] || return 0
 	fx=$TMP_DIR/fixed-xdp.streams fk=$TMP_DIR/fixed-kfwd.streams
 	streams_xdp "$n" >"$fx"
 	streams_kfwd "$n" >"$fk"
-	say "fixed load: $FIXED_PPS pps over $n flows, bursts of $BURST"
+	say "fixed load: $FIXED_PPS pps over $n flows, bursts of $BURST," \
+		"$FIXED_ROUNDS rounds"
 	echo "fixed_target_pps=$FIXED_PPS"
 	echo "fixed_streams=$n"
-	# the generator's packets dropped at px's door: what reaching the
-	# router costs, without forwarding
-	id=$(ip netns exec "$px" "$GEN" sink -i eth1 | sed -n 's/^map_id=//p')
-	[ -n "$id" ] || { say "  no XDP_DROP sink on px's eth1"; return; }
-	T_SINK=$id trial fixed-base "$fx" "$FIXED_PPS"
-	rc=$?
-	xdp_off
-	[ "$rc" -eq 0 ] || return
-	base=$(ns_per_pkt)
-	say "base  (XDP_DROP at px): $T_LINE; $base ns a packet"
-	echo "fixed_base_pps=$T_PPS"
-	for path in kfwd xdp; do
-		if [ "$path" = xdp ]; then
-			xdp_load "$fx" || continue
-			trial fixed-xdp "$fx" "$FIXED_PPS" || continue
-		else
-			trial fixed-kfwd "$fk" "$FIXED_PPS" || continue
-		fi
-		xdp_off
-		say "$path  at $FIXED_PPS pps: $T_LINE"
-		[ "$(awk -v l="$T_LOSS" 'BEGIN { print (l > 1) }')" = 0 ] ||
-			echo "# ${path}_us_per_pkt: $T_LOSS% lost at the" \
-				"fixed load: the figure is over what was" \
-				"forwarded"
-		echo "fixed_${path}_pps=$T_PPS"
-		us=$(awk -v c="$(ns_per_pkt)" -v b="$base" \
-			'BEGIN { printf "%.3f\n", (c - b) / 1000 }')
-		echo "${path}_us_per_pkt=$us"
-		eval "US_$path=\$us"
+	echo "fixed_rounds=$FIXED_ROUNDS"
+	for ((R = 1; R <= FIXED_ROUNDS; R++)); do
+		# the generator's packets dropped at px's door: what reaching
+		# the router costs, without forwarding
+		fixed_trial base "$fx" || continue
+		base=$FX_NS
+		echo "$T_PPS" >>"$TMP_DIR/fixed-base.pps"
+		for path in kfwd xdp; do
+			[ $path = kfwd ] && f=$fk || f=$fx
+			fixed_trial $path "$f" || continue
+			echo "$T_PPS" >>"$TMP_DIR/fixed-$path.pps"
+			awk -v c="$FX_NS" -v b="$base" \
+				'BEGIN { printf "%.3f\n", (c - b) / 1000 }' \
+				>>"$TMP_DIR/fixed-$path.us"
+		done
 	done
-	[ -z "${US_xdp:-}" ] || [ -z "${US_kfwd:-}" ] ||
-		echo "xdp_vs_kfwd_cpu=$(div "$US_xdp" "$US_kfwd" 2)"
+	for path in base kfwd xdp; do
+		pps=$(median <"$TMP_DIR/fixed-$path.pps" 2>/dev/null)
+		[ -z "$pps" ] || echo "fixed_${path}_pps=$pps"
+		[ $path = base ] && continue
+		d[$path]=$(median <"$TMP_DIR/fixed-$path.us" 2>/dev/null)
+		[ -z "${d[$path]}" ] || echo "${path}_us_per_pkt=${d[$path]}"
+	done
+	[ -z "${d[xdp]}" ] || [ -z "${d[kfwd]}" ] ||
+		echo "xdp_vs_kfwd_cpu=$(div "${d[xdp]}" "${d[kfwd]}" 2)"
 }
 
 main()
