@@ -19,6 +19,7 @@
 # /var/lib/sipfp and /run/sipfp left by a sipfpd run from the source tree
 # are put aside in $saved and put back.
 
+# shellcheck source=selftests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 require_root
@@ -194,17 +195,23 @@ before=$(sipfp_paths)
 echo "$$" >"$marker"
 
 # step NAME CMD...: CMD's output is shown only if it fails (but for its
-# own "# " lines), its time as a TAP comment.
+# own "# " lines), its time as a TAP comment. CMD returning 4 is a skip,
+# its last line the reason.
 step()
 {
-	local name=$1 t0=$SECONDS log=$work/log
+	local name=$1 t0=$SECONDS log=$work/log rc
 
 	shift
-	if "$@" >"$log" 2>&1; then
+	"$@" >"$log" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
 		grep '^# ' "$log"
 		echo "# $name: $((SECONDS - t0)) s"
 		tap_ok "$name"
 		return 0
+	elif [ "$rc" -eq "$ksft_skip" ]; then
+		tap_skip "$name" "$(tail -n 1 "$log")"
+		return "$rc"
 	fi
 	sed 's/^/# /' "$log"
 	tap_not_ok "$name"
@@ -380,23 +387,38 @@ bounding_set()
 	echo "$spec"
 }
 
-# ExecStart in a namespace of its own, within the unit's bounding set and
-# NoNewPrivileges, with a private /run/sipfp (as tmpfiles.d makes it) so
-# no other sipfpd's socket is in the way. It reads the installed
+# A namespace for sipfpd: lo alone (its fast path is then the relay), or
+# for xdp a veth pair with forwarding on, where fastpath = auto takes XDP.
+make_ns()
+{
+	ns=pkgdeb-$(mktemp -u XXXXXX)
+	ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
+	[ "$1" = xdp ] || return 0
+	ip -n "$ns" link add va type veth peer name vb &&
+		ip -n "$ns" link set va up && ip -n "$ns" link set vb up &&
+		ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.forwarding=1
+}
+
+# start_daemon [xdp]: ExecStart in a namespace of its own, within the
+# unit's bounding set and NoNewPrivileges, with a private /run/sipfp (as
+# tmpfiles.d makes it) so no other sipfpd's socket is in the way, and for
+# xdp a bpffs (systemd mounts one at boot). It reads the installed
 # /etc/sipfp/sipfpd.conf and keeps its state in /var/lib/sipfp.
 start_daemon()
 {
 	local -a cmd nnp=()
-	local uid
+	local uid mnt='mount -t tmpfs -o mode=0755 sipfp-run /run/sipfp &&
+		chown sipfp:sipfp /run/sipfp'
 
 	read -ra cmd <<<"$(unit_key ExecStart)"
 	echo "ExecStart: ${cmd[*]}; bounding set $(bounding_set)"
 	[ "${cmd[0]}" = /usr/sbin/sipfpd ] || return 1
 	[ "$(unit_key NoNewPrivileges)" = yes ] && nnp=(--no-new-privs)
-	ns=pkgdeb-$(mktemp -u XXXXXX)
-	ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
-	ip netns exec "$ns" sh -c 'mount -t tmpfs -o mode=0755 sipfp-run \
-		/run/sipfp && chown sipfp:sipfp /run/sipfp && exec "$@"' sh \
+	make_ns "${1:-}" || return 1
+	[ "${1:-}" != xdp ] ||
+		mnt+=' && mount -t bpf -o mode=0700 bpf /sys/fs/bpf'
+	: >"$work/sipfpd.log"
+	ip netns exec "$ns" sh -c "$mnt"' && exec "$@"' sh \
 		setpriv "${nnp[@]}" --bounding-set "$(bounding_set)" \
 		"${cmd[@]}" >"$work/sipfpd.log" 2>&1 &
 	daemon_pid=$!
@@ -466,10 +488,30 @@ sipctl_status()
 	! sipctl_as nobody:nogroup
 }
 
-# SIGTERM: exit 0, and the socket removed by the user it runs as.
+# The XDP fast path, loaded and attached by root within the unit's
+# bounding set: the verifier wants more than CAP_BPF from a loader.
+xdp_daemon()
+{
+	local log=$work/sipfpd.log
+
+	start_daemon xdp || return 1
+	grep -E 'xdp|fast path' "$log"
+	if grep -q 'fast path xdp unavailable' "$log" &&
+	   ! grep -qE 'xdp.*(Permission denied|Operation not permitted)' "$log"
+	then
+		echo "no XDP on veth here: $(grep 'xdp unavailable' "$log")"
+		return "$ksft_skip"
+	fi
+	grep -q ' fast path: xdp$' "$log" &&
+		grep -q 'keeping CAP_NET_ADMIN and CAP_BPF' "$log" &&
+		sipctl_as root | grep -qE '^fast path: +xdp$'
+}
+
+# SIGTERM: exit 0, the socket removed by the user it runs as, and with no
+# call up, no XDP program left on a device.
 stop_daemon()
 {
-	local rc
+	local rc attached
 
 	kill -TERM "$daemon_pid"
 	wait "$daemon_pid"
@@ -477,6 +519,10 @@ stop_daemon()
 	daemon_pid=
 	cat "$work/sipfpd.log"
 	echo "exit $rc"
+	attached=$(ip -n "$ns" -d link show | grep -E 'xdp|prog/')
+	ip netns del "$ns"
+	ns=
+	[ -z "$attached" ] || { echo "still attached: $attached"; return 1; }
 	[ "$rc" -eq 0 ] && grep -q " exited$" "$work/sipfpd.log" &&
 		! grep -q "control: unlink" "$work/sipfpd.log"
 }
@@ -529,7 +575,7 @@ purge_pkgs()
 	! getent passwd sipfp && ! getent group sipfp
 }
 
-tap_plan $((15 + ${#kvers[@]}))
+tap_plan $((17 + ${#kvers[@]}))
 [ -z "$healed" ] || echo "$healed"
 step "dpkg-buildpackage -us -uc -b, no network: ${pkgs[*]}" build ||
 	ksft_exit_fail "the packages did not build"
@@ -556,6 +602,14 @@ else
 	for c in OPTIONS "sipctl status" SIGTERM; do
 		tap_skip "$c" "sipfpd did not start"
 	done
+fi
+if step "sipfpd: the same, with forwarding on, takes the XDP fast path" \
+	xdp_daemon; then
+	step "sipfpd (XDP): SIGTERM stops it, no program left attached" \
+		stop_daemon
+else
+	[ -z "$daemon_pid" ] || stop_daemon >/dev/null 2>&1
+	tap_skip "sipfpd (XDP): SIGTERM" "sipfpd did not take XDP"
 fi
 step "remove: only the conffile, users file, state and user are left" \
 	remove_pkgs
