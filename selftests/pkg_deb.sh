@@ -9,7 +9,8 @@
 # than 6.1, and builds again when a kernel's headers arrive; sipfpd runs
 # from its unit's ExecStart line (no systemd here: in a network
 # namespace, within the unit's capability bounding set), drops to the
-# sipfp user, answers OPTIONS, and sipctl status talks to it. Removing
+# sipfp user, answers OPTIONS, and sipctl status talks to it; where
+# forwarding is on it loads and attaches the XDP fast path. Removing
 # leaves only the configuration and state; purging leaves nothing, not
 # even the user.
 #
