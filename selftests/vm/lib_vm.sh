@@ -38,12 +38,25 @@ VM_MODULES=(
 # a net test runs a whole call or several under emulation
 : "${VM_NET_TEST_TIMEOUT:=600}"
 
-# vm_test_timeout PATH: seconds a guest test may take.
+# vm_test_timeout PATH: seconds a guest test may take: the net tests'
+# bound for net/ ones and for those that say they run one ("#
+# selftests-vm-net: yes" among their first lines, e.g. a wrapper around a
+# net test), else the short one.
 vm_test_timeout()
 {
+	local f
+
+	f=$(dirname "${BASH_SOURCE[0]}")/../$1
 	case "$1" in
 	net/*) echo "$VM_NET_TEST_TIMEOUT" ;;
-	*) echo "$VM_TEST_TIMEOUT" ;;
+	*)
+		if head -n 20 "$f" 2>/dev/null |
+			grep -q '^# selftests-vm-net: yes$'; then
+			echo "$VM_NET_TEST_TIMEOUT"
+		else
+			echo "$VM_TEST_TIMEOUT"
+		fi
+		;;
 	esac
 }
 VM_TESTS_FILE=selftests/vm/guest/tests.list

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# selftests-vm-net: yes
 # shellcheck disable=SC2317 # the cases run through case_ok
 #
 # sipfpd restarts in the middle of a call whose media the kernel carries

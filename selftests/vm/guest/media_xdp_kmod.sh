@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# selftests-vm-net: yes
 #
 # `fastpath = auto` with sipfp.ko loaded: sipfp_xdp on the box's veths,
 # the module under it for what XDP passes up (a flow's packets while it
