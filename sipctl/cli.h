@@ -54,7 +54,7 @@ int cmd_hangup(struct cli *c, int argc, char **argv);
 int cmd_reload(struct cli *c, int argc, char **argv);
 int cmd_monitor(struct cli *c, int argc, char **argv);
 
-/* util.c: messages, usage and opening a backend */
+/* util.c: messages, usage, opening a backend, a subcommand's start and end */
 void cli_err(const struct cli *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int cli_usage(const struct cli *c, const char *cmd, const char *fmt, ...)
@@ -65,6 +65,23 @@ int cli_open_daemon(const struct cli *c, struct sipctl **hp);
 int cli_open_flows(const struct cli *c, struct sipctl **hp, bool write);
 int cli_fail(const struct cli *c, const struct sipctl *h, int err,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int cli_start(const struct cli *c, int argc, char **argv, const char *use,
+	      struct sipctl **hp);
+int cli_start_call(const struct cli *c, int argc, char **argv, const char *use,
+		   struct sipctl **hp);
+
+/*
+ * A dump from sipfpd as its subcommand prints it: rows of @t, or with -j
+ * elements of @a; @n counts what came.
+ */
+struct cli_list {
+	struct table *t;
+	json_object *a;
+	unsigned int n;
+};
+int cli_list_end(const struct cli *c, struct sipctl *h, struct cli_list *l,
+		 int n, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* addr.c: endpoints as text */
 #define CLI_EP_MAX (INET6_ADDRSTRLEN + 8)

@@ -10,16 +10,8 @@ int cmd_hangup(struct cli *c, int argc, char **argv)
 	struct sipctl *h;
 	int rc, n;
 
-	rc = cli_help(c, argc, argv, use);
-	if (rc >= 0)
-		return rc;
-	if (argc != 2 || !argv[1][0])
-		return cli_usage(c, use,
-				 argc < 2 ? "hangup: which CALL-ID?" :
-				 argc > 2 ? "hangup: one CALL-ID only" :
-					    "hangup: empty CALL-ID");
-	rc = cli_open_daemon(c, &h);
-	if (rc)
+	rc = cli_start_call(c, argc, argv, use, &h);
+	if (!h)
 		return rc;
 	n = sipctl_hangup(h, argv[1]);
 	if (n < 0) {

@@ -8,11 +8,6 @@
 
 static const char use[] = "reg";
 
-struct out {
-	struct table *t;
-	json_object *a;
-};
-
 static void reg_row(struct table *t, const struct sipctl_reg *r)
 {
 	char ex[24], src[CLI_EP_MAX];
@@ -61,7 +56,7 @@ static json_object *reg_json(const struct sipctl_reg *r)
 
 static int each(const struct sipctl_reg *r, void *arg)
 {
-	struct out *o = arg;
+	struct cli_list *o = arg;
 
 	if (o->a)
 		json_object_array_add(o->a, reg_json(r));
@@ -72,32 +67,18 @@ static int each(const struct sipctl_reg *r, void *arg)
 
 int cmd_reg(struct cli *c, int argc, char **argv)
 {
-	struct out o = {};
+	struct cli_list o = {};
 	struct sipctl *h;
-	int rc, n;
+	int rc;
 
-	rc = cli_help(c, argc, argv, use);
-	if (rc >= 0)
-		return rc;
-	if (argc > 1)
-		return cli_usage(c, use, "reg: unexpected '%s'", argv[1]);
-	rc = cli_open_daemon(c, &h);
-	if (rc)
+	rc = cli_start(c, argc, argv, use, &h);
+	if (!h)
 		return rc;
 	if (c->json)
 		o.a = json_object_new_array();
 	else
 		o.t = table_new(7, "AOR", "CONTACT", "EXPIRES", "TRANSPORT",
 				"SOURCE", "NAT", "USER-AGENT");
-	n = sipctl_reg_dump(h, each, &o);
-	if (n < 0)
-		rc = cli_fail(c, h, n, "listing registrations");
-	else if (o.a)
-		rc = json_put(json_object_get(o.a));
-	else
-		table_print(o.t, stdout);
-	json_object_put(o.a);
-	table_free(o.t);
-	sipctl_close(h);
-	return rc;
+	return cli_list_end(c, h, &o, sipctl_reg_dump(h, each, &o),
+			    "listing registrations");
 }

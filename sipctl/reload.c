@@ -13,13 +13,8 @@ int cmd_reload(struct cli *c, int argc, char **argv)
 	struct sipctl *h;
 	int rc, err;
 
-	rc = cli_help(c, argc, argv, use);
-	if (rc >= 0)
-		return rc;
-	if (argc > 1)
-		return cli_usage(c, use, "reload: unexpected '%s'", argv[1]);
-	rc = cli_open_daemon(c, &h);
-	if (rc)
+	rc = cli_start(c, argc, argv, use, &h);
+	if (!h)
 		return rc;
 	err = sipctl_reload(h);
 	if (err < 0) {

@@ -10,13 +10,18 @@
 
 #include "cli.h"
 
+static void vmsg(const struct cli *c, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", c->prog);
+	vfprintf(stderr, fmt, ap);
+}
+
 void cli_err(const struct cli *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", c->prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmsg(c, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -32,9 +37,8 @@ int cli_usage(const struct cli *c, const char *cmd, const char *fmt, ...)
 	va_list ap;
 
 	if (fmt) {
-		fprintf(stderr, "%s: ", c->prog);
 		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
+		vmsg(c, fmt, ap);
 		va_end(ap);
 		fputc('\n', stderr);
 	}
@@ -61,16 +65,22 @@ const char *cli_sock_path(const struct cli *c)
 	return env && *env ? env : SIPCTL_DAEMON_SOCKET;
 }
 
+static int vfail(const struct cli *c, const struct sipctl *h, int err,
+		 const char *fmt, va_list ap)
+{
+	vmsg(c, fmt, ap);
+	fprintf(stderr, ": %s\n", sipctl_strerror(h, err));
+	return EXIT_FAIL;
+}
+
 int cli_fail(const struct cli *c, const struct sipctl *h, int err,
 	     const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", c->prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfail(c, h, err, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, ": %s\n", sipctl_strerror(h, err));
 	return EXIT_FAIL;
 }
 
@@ -82,6 +92,68 @@ int cli_open_daemon(const struct cli *c, struct sipctl **hp)
 		return cli_fail(c, NULL, err, "cannot talk to sipfpd at %s",
 				cli_sock_path(c));
 	return EXIT_OK;
+}
+
+/*
+ * The start of a subcommand of sipfpd's that takes no words: its -h, a
+ * usage error for any word, else a handle in *@hp.  *@hp is NULL when
+ * the subcommand is done, with the exit code returned.
+ */
+int cli_start(const struct cli *c, int argc, char **argv, const char *use,
+	      struct sipctl **hp)
+{
+	int rc = cli_help(c, argc, argv, use);
+
+	*hp = NULL;
+	if (rc >= 0)
+		return rc;
+	if (argc > 1)
+		return cli_usage(c, use, "%s: unexpected '%s'", argv[0],
+				 argv[1]);
+	return cli_open_daemon(c, hp);
+}
+
+/* As cli_start(), for a subcommand that takes one CALL-ID. */
+int cli_start_call(const struct cli *c, int argc, char **argv, const char *use,
+		   struct sipctl **hp)
+{
+	int rc = cli_help(c, argc, argv, use);
+
+	*hp = NULL;
+	if (rc >= 0)
+		return rc;
+	if (argc != 2 || !argv[1][0])
+		return cli_usage(c, use,
+				 argc < 2 ? "%s: which CALL-ID?" :
+				 argc > 2 ? "%s: one CALL-ID only" :
+					    "%s: empty CALL-ID",
+				 argv[0]);
+	return cli_open_daemon(c, hp);
+}
+
+/*
+ * The end of a dump from sipfpd into @l: the error for @n < 0, else the
+ * JSON array or the table; then @l and @h are freed.
+ */
+int cli_list_end(const struct cli *c, struct sipctl *h, struct cli_list *l,
+		 int n, const char *fmt, ...)
+{
+	int rc = EXIT_OK;
+	va_list ap;
+
+	if (n < 0) {
+		va_start(ap, fmt);
+		rc = vfail(c, h, n, fmt, ap);
+		va_end(ap);
+	} else if (l->a) {
+		rc = json_put(json_object_get(l->a));
+	} else if (l->t) {
+		table_print(l->t, stdout);
+	}
+	json_object_put(l->a);
+	table_free(l->t);
+	sipctl_close(h);
+	return rc;
 }
 
 static int open_auto_read(const struct cli *c, struct sipctl **hp)
