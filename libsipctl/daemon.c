@@ -350,6 +350,7 @@ struct walk {
 		sipctl_stream_flow_cb sflow;
 		sipctl_flow_cb flow;
 	} cb;
+	bool placed; /* a flow's callback is cb.sflow, not cb.flow */
 	void *arg;
 	struct sipctl_call *call; /* big: on the heap */
 	const union sipctl_addr *want; /* flow_get's */
@@ -400,28 +401,7 @@ static int d_call_dump(struct sipctl *h, const char *call_id,
 	return ret ? ret : n;
 }
 
-static int sflow_rec(struct sipctl *h, json_object *o, void *arg,
-		     int *cb_ret)
-{
-	struct walk *w = arg;
-	char call_id[SIPCTL_CALL_ID_MAX];
-	struct sipctl_stream_flow sf;
-	int ret = sctl_json_flow(o, &sf, call_id, h->err);
-
-	if (!ret)
-		*cb_ret = w->cb.sflow(call_id, &sf, w->arg);
-	return ret;
-}
-
-static int d_call_flow_dump(struct sipctl *h, sipctl_stream_flow_cb cb,
-			    void *arg)
-{
-	struct walk w = { .cb.sflow = cb, .arg = arg };
-	int n, ret = listing(h, "flows", NULL, sflow_rec, &w, &n);
-
-	return ret ? ret : n;
-}
-
+/* A flow of sipfpd's listing, to cb.sflow with its call or to cb.flow. */
 static int flow_rec(struct sipctl *h, json_object *o, void *arg, int *cb_ret)
 {
 	struct walk *w = arg;
@@ -429,9 +409,20 @@ static int flow_rec(struct sipctl *h, json_object *o, void *arg, int *cb_ret)
 	struct sipctl_stream_flow sf;
 	int ret = sctl_json_flow(o, &sf, call_id, h->err);
 
-	if (!ret)
-		*cb_ret = w->cb.flow(&sf.flow, w->arg);
-	return ret;
+	if (ret)
+		return ret;
+	*cb_ret = w->placed ? w->cb.sflow(call_id, &sf, w->arg) :
+			      w->cb.flow(&sf.flow, w->arg);
+	return 0;
+}
+
+static int d_call_flow_dump(struct sipctl *h, sipctl_stream_flow_cb cb,
+			    void *arg)
+{
+	struct walk w = { .cb.sflow = cb, .arg = arg, .placed = true };
+	int n, ret = listing(h, "flows", NULL, flow_rec, &w, &n);
+
+	return ret ? ret : n;
 }
 
 static int d_flow_dump(struct sipctl *h, sipctl_flow_cb cb, void *arg)
