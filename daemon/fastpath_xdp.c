@@ -283,6 +283,22 @@ void xdp_map_del(struct xflow *x)
 			     (unsigned long long)x->v.cookie, strerror(errno));
 }
 
+/*
+ * Failing to write, XDP must not go on forwarding by @x's earlier rule:
+ * the lower path carries the flow alone.
+ */
+void xdp_put_or_lower(struct xflow *x, const char *what)
+{
+	int ret = xdp_put(x);
+
+	if (!ret)
+		return;
+	xdp_map_del(x);
+	log_warnx_rl("xdp: flow %016llx: %s%s; the %s path carries it",
+		     (unsigned long long)x->f->spec.cookie, what,
+		     strerror(-ret), xdp.lower->name);
+}
+
 /* --- the lower copy --- */
 
 static void low_event(struct fp_flow *low, enum fp_event ev,
@@ -388,11 +404,7 @@ static int xdp_add(struct fp_flow *f)
 		return -ENOMEM;
 	xdp_link(x);
 	xdp_orphan_evict(&x->key);
-	ret = xdp_put(x);
-	if (ret)
-		log_warnx_rl("xdp: flow %016llx: %s; the %s path carries it",
-			     (unsigned long long)f->spec.cookie, strerror(-ret),
-			     xdp.lower->name);
+	xdp_put_or_lower(x, "");
 	xdp_low_spec(x);
 	ret = xdp.lower->add(&x->low);
 	if (ret) {
@@ -435,15 +447,7 @@ static int xdp_update(struct fp_flow *f, const struct fp_flow_spec *old)
 		xdp_link(x);
 		xdp_orphan_evict(&x->key);
 	}
-	ret = xdp_put(x);
-	if (ret) {
-		/* never leave XDP forwarding by a stale spec */
-		xdp_map_del(x);
-		log_warnx_rl("xdp: flow %016llx: update: %s; the %s path "
-			     "carries it",
-			     (unsigned long long)f->spec.cookie, strerror(-ret),
-			     xdp.lower->name);
-	}
+	xdp_put_or_lower(x, "update: ");
 	low_update(x);
 	return 0;
 }

@@ -108,6 +108,8 @@ void xdp_link(struct xflow *x);
 int xdp_put(struct xflow *x);
 /* Deletes @x's map entry, if it wrote one. */
 void xdp_map_del(struct xflow *x);
+/* xdp_put(), or out of the map with a warning naming @what. */
+void xdp_put_or_lower(struct xflow *x, const char *what);
 /* The lower copy's spec, from @x->f->spec. */
 void xdp_low_spec(struct xflow *x);
 uint32_t xdp_slot_get(void);

@@ -556,15 +556,8 @@ int xdp_adopt(struct fp_flow *f)
 	adopt_entry(x);
 	/* another cookie's entry under our key: not ours to keep */
 	xdp_orphan_evict(&x->key);
-	ret = xdp_put(x);
-	if (ret) {
-		/* the earlier sipfpd's entry must not forward by its rule */
-		xdp_map_del(x);
-		log_warnx("xdp: adopting flow %016llx: %s; the %s path "
-			  "carries it",
-			  (unsigned long long)f->spec.cookie, strerror(-ret),
-			  xdp.lower->name);
-	}
+	/* the earlier sipfpd's entry must not forward by its rule */
+	xdp_put_or_lower(x, "adopting: ");
 	xdp_low_spec(x);
 	ret = xdp.lower->adopt ? xdp.lower->adopt(&x->low) :
 				 xdp.lower->add(&x->low);
