@@ -296,7 +296,16 @@ BENCH_LIBS_xdpflows := $(LIBBPF_LIBS)
 $(B)/selftests/unit/%: $(B)/selftests/unit/%.o $(UNIT_LIB_OBJS) $(LIBSIPFPD) $(LIBSIP) \
 	$(LIBSIPCTL)
 	$(quiet) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(DAEMON_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter-out %.o,$^) \
+		-lcunit $(DAEMON_LIBS)
+
+# test_fp_* programs link the fake event loop (selftests/unit/fp/); the
+# objects go before the libraries so that its ev_*() stand for
+# libsipfpd's.
+FP_UNITS := $(filter $(B)/selftests/unit/test_fp_%,$(UNITS))
+FP_UNIT_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard selftests/unit/fp/*.c))
+$(FP_UNITS): $(FP_UNIT_OBJS)
+$(FP_UNITS:%=%.o) $(FP_UNIT_OBJS): CPPFLAGS += -Iselftests/unit/fp
 
 # The XDP program under BPF_PROG_TEST_RUN, through its skeleton: the
 # test_xdp_* programs link their harness (selftests/unit/xdp/), which no

@@ -25,6 +25,7 @@
 #include "tutil.h"
 
 #include "event.h"
+#include "fake_ev.h"
 #include "fastpath.h"
 #include "media_adopt.h"
 #include "ports.h"
@@ -34,106 +35,14 @@
 #define PMIN 27300
 #define PMAX 27319
 
-/* --- the fake event loop --- */
-
-static uint64_t now = 1000000;
-static struct {
-	int fd;
-	ev_fd_cb cb;
-	void *arg;
-} fds[64];
-static struct ev_timer *timers[64];
-
-uint64_t ev_now_ms(void)
-{
-	return now;
-}
-
-int ev_init(void)
-{
-	return 0;
-}
-
-void ev_exit(void)
-{
-}
-
-int ev_fd_add(int fd, uint32_t events, ev_fd_cb cb, void *arg)
-{
-	for (int i = 0; i < 64; i++)
-		if (!fds[i].cb) {
-			fds[i].fd = fd;
-			fds[i].cb = cb;
-			fds[i].arg = arg;
-			return 0;
-		}
-	return -ENOMEM;
-}
-
-int ev_fd_mod(int fd, uint32_t events)
-{
-	return 0;
-}
-
-void ev_fd_del(int fd)
-{
-	for (int i = 0; i < 64; i++)
-		if (fds[i].cb && fds[i].fd == fd)
-			fds[i].cb = NULL;
-}
-
-/* Whether @fd is watched; if so, its callback runs once. */
-static bool fire(int fd)
-{
-	for (int i = 0; i < 64; i++)
-		if (fds[i].cb && fds[i].fd == fd) {
-			fds[i].cb(fd, EPOLLIN, fds[i].arg);
-			return true;
-		}
-	return false;
-}
-
-void ev_timer_init(struct ev_timer *t, ev_timer_cb cb, void *arg)
-{
-	t->cb = cb;
-	t->arg = arg;
-	t->heap_idx = -1;
-}
-
-void ev_timer_del(struct ev_timer *t)
-{
-	for (int i = 0; i < 64; i++)
-		if (timers[i] == t)
-			timers[i] = NULL;
-	t->heap_idx = -1;
-}
-
-void ev_timer_add(struct ev_timer *t, uint64_t ms)
-{
-	ev_timer_del(t);
-	t->when_ms = now + ms;
-	t->heap_idx = 0;
-	for (int i = 0; i < 64; i++)
-		if (!timers[i]) {
-			timers[i] = t;
-			return;
-		}
-}
-
-void ev_run(void (*tick)(void))
-{
-}
-
-void ev_break(void)
-{
-}
+/* --- the fake event loop: timers falling due (the rest is fp/) --- */
 
 static void run_timers(void)
 {
-	for (int i = 0; i < 64; i++) {
-		struct ev_timer *t = timers[i];
+	for (int i = 0; i < FAKE_EV_MAX; i++) {
+		struct ev_timer *t = fake_timers[i];
 
-		if (t && t->when_ms <= now) {
+		if (t && t->when_ms <= fake_now) {
 			ev_timer_del(t);
 			t->cb(t, t->arg);
 		}
@@ -378,7 +287,7 @@ static void kevent(uint8_t type, const union tp_addr *local, uint64_t cookie,
 		ev->reason = reason;
 	}
 	CU_ASSERT_EQUAL(write(handle.pipe[1], "e", 1), 1);
-	CU_ASSERT_TRUE(fire(handle.pipe[0]));
+	CU_ASSERT_TRUE(fake_fire(handle.pipe[0]));
 }
 
 /* --- sockets, flows, events --- */
@@ -470,7 +379,7 @@ static void spec_ab(struct fp_flow_spec *sp)
 	sp->peer = pb.addr;
 	sp->src_mode = FP_SRC_LATCH;
 	sp->src = pa.addr;
-	sp->latch_until_ms = now + 10000;
+	sp->latch_until_ms = fake_now + 10000;
 	sp->dscp = 46;
 	sp->rtp = true;
 }
@@ -528,7 +437,7 @@ static void test_select(void)
 	CU_ASSERT_EQUAL(fp_init(&c, on_event), 0);
 	CU_ASSERT_STRING_EQUAL(fp_name(), "kmod");
 	/* its events come through the loop */
-	CU_ASSERT_TRUE(fire(handle.pipe[0]));
+	CU_ASSERT_TRUE(fake_fire(handle.pipe[0]));
 }
 
 static void test_add(void)
@@ -555,10 +464,10 @@ static void test_add(void)
 	CU_ASSERT_EQUAL(k->idle_ms, 0);
 	/* twice media_timeout: the orphan safety net */
 	CU_ASSERT_EQUAL(k->timeout_ms, 60000);
-	CU_ASSERT_TRUE(fire(ra.fd));
+	CU_ASSERT_TRUE(fake_fire(ra.fd));
 	fp_flow_del(f);
 	CU_ASSERT_PTR_NULL(kflow(&ra.addr));
-	CU_ASSERT_FALSE(fire(ra.fd));
+	CU_ASSERT_FALSE(fake_fire(ra.fd));
 }
 
 /* No peer yet: the unspecified address of OUT's family, port 0. */
@@ -594,13 +503,13 @@ static void test_relay_beneath(void)
 	f = fp_flow_add(&sp, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	send_to(&pa, &ra, "hello");
-	CU_ASSERT_TRUE(fire(ra.fd));
+	CU_ASSERT_TRUE(fake_fire(ra.fd));
 	CU_ASSERT_EQUAL(recv_on(&pb, buf, sizeof(buf)), 5);
 	CU_ASSERT_EQUAL_FATAL(fp_flow_counters(f, &c), 0);
 	CU_ASSERT_EQUAL(c.packets, 1);
 	CU_ASSERT_EQUAL(c.bytes, 5);
 	CU_ASSERT_EQUAL(c.path, FP_PATH_RELAY);
-	CU_ASSERT_EQUAL(c.last_ms, now);
+	CU_ASSERT_EQUAL(c.last_ms, fake_now);
 	/* the relay latched first: that goes up once */
 	CU_ASSERT_EQUAL(nevents, 1);
 	CU_ASSERT_EQUAL(events[0].ev, FP_EV_LATCHED);
@@ -619,14 +528,14 @@ static void test_relay_beneath(void)
 	k->counters.expected = 101;
 	k->counters.lost = 0;
 	memcpy(&k->latched, &pa.addr, sizeof(k->latched));
-	now += 20;
+	fake_now += 20;
 	CU_ASSERT_EQUAL_FATAL(fp_flow_counters(f, &c), 0);
 	CU_ASSERT_EQUAL(c.packets, 101);
 	CU_ASSERT_EQUAL(c.bytes, 16005);
 	CU_ASSERT_EQUAL(c.drops[FP_DROP_SOURCE], 2);
 	CU_ASSERT_EQUAL(c.drops[FP_DROP_SEND], 3);
 	CU_ASSERT_EQUAL(c.path, FP_PATH_KMOD);
-	CU_ASSERT_EQUAL(c.last_ms, now);
+	CU_ASSERT_EQUAL(c.last_ms, fake_now);
 	CU_ASSERT_TRUE(c.rtp_seen);
 	CU_ASSERT_EQUAL(c.ssrc, 0x5eed);
 	CU_ASSERT_EQUAL(c.expected, 101);
@@ -658,8 +567,8 @@ static void test_update(void)
 			 SIPCTL_FLOW_HAS_LATCH_MS));
 	CU_ASSERT_FALSE(r->has & SIPCTL_FLOW_HAS_COOKIE);
 	/* a new rule is sent, with what is left of the window */
-	now += 4000;
-	sp.latch_until_ms = now + 5000;
+	fake_now += 4000;
+	sp.latch_until_ms = fake_now + 5000;
 	CU_ASSERT_EQUAL(fp_flow_update(f, &sp), 0);
 	r = last(OP_SET);
 	CU_ASSERT_TRUE(r->has & SIPCTL_FLOW_HAS_SRC_MODE);
@@ -697,7 +606,7 @@ static void test_events(void)
 	CU_ASSERT_TRUE(tp_addr_eq(&events[0].addr, &pa.addr));
 	/* the relay latching to the same source says nothing new */
 	send_to(&pa, &ra, "x");
-	CU_ASSERT_TRUE(fire(ra.fd));
+	CU_ASSERT_TRUE(fake_fire(ra.fd));
 	CU_ASSERT_EQUAL(nevents, 1);
 	kevent(SIPCTL_EVENT_SOURCE_MISMATCH, &ra.addr, sp.cookie, &pb.addr, -1);
 	CU_ASSERT_EQUAL_FATAL(nevents, 2);
@@ -744,10 +653,10 @@ static void test_delete_from_event(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	send_to(&pa, &ra, "x");
 	send_to(&pa, &ra, "y");
-	CU_ASSERT_TRUE(fire(ra.fd));
+	CU_ASSERT_TRUE(fake_fire(ra.fd));
 	CU_ASSERT_EQUAL(nevents, 2);
 	CU_ASSERT_PTR_NULL(kflow(&ra.addr));
-	CU_ASSERT_FALSE(fire(ra.fd));
+	CU_ASSERT_FALSE(fake_fire(ra.fd));
 }
 
 /* Flushed or expired in the kernel: the relay carries it, counts stay. */
@@ -772,7 +681,7 @@ static void test_removed(void)
 	       SIPCTL_REMOVED_FLUSHED);
 	CU_ASSERT_EQUAL(nevents, 0);
 	send_to(&pa, &ra, "abc");
-	CU_ASSERT_TRUE(fire(ra.fd));
+	CU_ASSERT_TRUE(fake_fire(ra.fd));
 	CU_ASSERT_EQUAL(recv_on(&pb, buf, sizeof(buf)), 3);
 	CU_ASSERT_EQUAL_FATAL(fp_flow_counters(f, &c), 0);
 	CU_ASSERT_EQUAL(c.packets, 8);
@@ -795,7 +704,7 @@ static void test_refused(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_PTR_NULL(kflow(&ra.addr));
 	send_to(&pa, &ra, "abc");
-	CU_ASSERT_TRUE(fire(ra.fd));
+	CU_ASSERT_TRUE(fake_fire(ra.fd));
 	CU_ASSERT_EQUAL(recv_on(&pb, buf, sizeof(buf)), 3);
 	fail_add = 0;
 	CU_ASSERT_EQUAL(fp_flow_update(f, &sp), 0);
@@ -843,7 +752,7 @@ static void test_leave(void)
 	fp_flow_del(f);
 	CU_ASSERT_PTR_NOT_NULL(kflow(&ra.addr));
 	CU_ASSERT_EQUAL(count(OP_DEL), 0);
-	CU_ASSERT_FALSE(fire(ra.fd));
+	CU_ASSERT_FALSE(fake_fire(ra.fd));
 }
 
 static void test_cookie(void)
@@ -975,11 +884,11 @@ static void test_adopt(void)
 
 	/* call B, silent for the media timeout, ends by itself */
 	idle_everywhere(1000);
-	now += 30000;
+	fake_now += 30000;
 	run_timers();
 	CU_ASSERT_EQUAL(media_adopt_stats.calls, 1);
 	idle_everywhere(31000);
-	now += 30000;
+	fake_now += 30000;
 	run_timers();
 	CU_ASSERT_EQUAL(media_adopt_stats.calls, 0);
 	ndel = count(OP_DEL);
@@ -1042,5 +951,6 @@ static CU_SuiteInfo suites[] = {
 
 int main(void)
 {
+	fake_now = 1000000;
 	return tu_run(suites);
 }

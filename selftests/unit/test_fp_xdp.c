@@ -35,115 +35,25 @@
 #include "bpf/sipfp_xdp.h"
 #include "config_media.h"
 #include "event.h"
+#include "fake_ev.h"
 #include "fastpath.h"
 
 #define PA 20000
 #define PB 20002
 #define MAGIC (FP_COOKIE_MAGIC << 48)
 
-/* --- the fake event loop --- */
-
-static uint64_t now;
-static struct {
-	int fd;
-	ev_fd_cb cb;
-	void *arg;
-} fds[64];
-static struct ev_timer *timers[64];
-
-uint64_t ev_now_ms(void)
-{
-	return now;
-}
-
-int ev_init(void)
-{
-	return 0;
-}
-
-void ev_exit(void)
-{
-}
-
-int ev_fd_add(int fd, uint32_t events, ev_fd_cb cb, void *arg)
-{
-	for (int i = 0; i < 64; i++)
-		if (!fds[i].cb) {
-			fds[i].fd = fd;
-			fds[i].cb = cb;
-			fds[i].arg = arg;
-			return 0;
-		}
-	return -ENOMEM;
-}
-
-int ev_fd_mod(int fd, uint32_t events)
-{
-	return 0;
-}
-
-void ev_fd_del(int fd)
-{
-	for (int i = 0; i < 64; i++)
-		if (fds[i].cb && fds[i].fd == fd)
-			fds[i].cb = NULL;
-}
-
-static bool fire(int fd)
-{
-	for (int i = 0; i < 64; i++)
-		if (fds[i].cb && fds[i].fd == fd) {
-			fds[i].cb(fd, EPOLLIN, fds[i].arg);
-			return true;
-		}
-	return false;
-}
-
-void ev_timer_init(struct ev_timer *t, ev_timer_cb cb, void *arg)
-{
-	t->cb = cb;
-	t->arg = arg;
-	t->heap_idx = -1;
-}
-
-void ev_timer_del(struct ev_timer *t)
-{
-	for (int i = 0; i < 64; i++)
-		if (timers[i] == t)
-			timers[i] = NULL;
-	t->heap_idx = -1;
-}
-
-void ev_timer_add(struct ev_timer *t, uint64_t ms)
-{
-	ev_timer_del(t);
-	t->when_ms = now + ms;
-	t->heap_idx = 0;
-	for (int i = 0; i < 64; i++)
-		if (!timers[i]) {
-			timers[i] = t;
-			return;
-		}
-}
-
-void ev_run(void (*tick)(void))
-{
-}
-
-void ev_break(void)
-{
-}
+/* --- the fake event loop: timers falling due (the rest is fp/) --- */
 
 /* Time goes on by @ms; what fell due runs, once. */
 static void advance(uint64_t ms)
 {
-	struct ev_timer *due[64];
+	struct ev_timer *due[FAKE_EV_MAX];
 	int n = 0;
 
-	now += ms;
-	for (int i = 0; i < 64; i++)
-		if (timers[i] && timers[i]->when_ms <= now)
-			due[n++] = timers[i];
+	fake_now += ms;
+	for (int i = 0; i < FAKE_EV_MAX; i++)
+		if (fake_timers[i] && fake_timers[i]->when_ms <= fake_now)
+			due[n++] = fake_timers[i];
 	for (int i = 0; i < n; i++) {
 		ev_timer_del(due[i]);
 		due[i]->cb(due[i], due[i]->arg);
@@ -320,7 +230,7 @@ static void setup(void)
 	CU_ASSERT_FATAL(!stat("/proc/self/ns/net", &st));
 	snprintf(pins, sizeof(pins), "%s/%lu", SIPFP_XDP_PIN_DIR,
 		 (unsigned long)st.st_ino);
-	now = mono_ns() / 1000000;
+	fake_now = mono_ns() / 1000000;
 	nevs = 0;
 	conf();
 	CU_ASSERT_FATAL(!fp_init(&cfg, on_event));
@@ -504,7 +414,7 @@ static void test_latch(void)
 	spec4(&sp, PA, PB);
 	sp.src_mode = FP_SRC_LATCH;
 	addr4(&sp.src, "10.7.0.1", 5000);
-	sp.latch_until_ms = now + 10000;
+	sp.latch_until_ms = fake_now + 10000;
 	f = fp_flow_add(&sp, NULL);
 	CU_ASSERT_FATAL(f && !map_flow(&sp.local, &v));
 	CU_ASSERT_EQUAL(v.src_mode, SIPFP_XDP_SRC_LATCH);
@@ -513,7 +423,7 @@ static void test_latch(void)
 	CU_ASSERT_FATAL(sendto(s, "\x80\0\0\1", 4, 0, &sp.local.sa,
 			       sizeof(sp.local.sin)) == 4);
 	usleep(10000);
-	CU_ASSERT_FATAL(fire(sp.fd));
+	CU_ASSERT_FATAL(fake_fire(sp.fd));
 	CU_ASSERT_EQUAL(count_ev(f, FP_EV_LATCHED), 1);
 	CU_ASSERT_FATAL(!map_flow(&sp.local, &v));
 	CU_ASSERT_EQUAL(v.src_mode, SIPFP_XDP_SRC_FIXED);
@@ -533,7 +443,7 @@ static void test_latch_window(void)
 
 	spec4(&sp, PA, PB);
 	sp.src_mode = FP_SRC_LATCH;
-	sp.latch_until_ms = now + 1500;
+	sp.latch_until_ms = fake_now + 1500;
 	f = fp_flow_add(&sp, NULL);
 	CU_ASSERT_FATAL(f && !map_flow(&sp.local, &v));
 	CU_ASSERT_EQUAL(v.src_mode, SIPFP_XDP_SRC_LATCH);
@@ -572,14 +482,14 @@ static void test_counters(void)
 	CU_ASSERT_FATAL(!fp_flow_counters(f, &c));
 	CU_ASSERT_EQUAL(c.packets, 0);
 	CU_ASSERT_EQUAL(c.path, FP_PATH_NONE);
-	s.last_ns = now * 1000000ULL + 500000;
+	s.last_ns = fake_now * 1000000ULL + 500000;
 	stats_put(v.slot, 0, &s);
 	CU_ASSERT_FATAL(!fp_flow_counters(f, &c));
 	CU_ASSERT_EQUAL(c.packets, 10);
 	CU_ASSERT_EQUAL(c.bytes, 1600);
 	CU_ASSERT_EQUAL(c.drops[FP_DROP_SOURCE], 2);
 	CU_ASSERT_EQUAL(c.path, FP_PATH_XDP);
-	CU_ASSERT_EQUAL(c.last_ms, now);
+	CU_ASSERT_EQUAL(c.last_ms, fake_now);
 	CU_ASSERT(c.rtp_seen);
 	CU_ASSERT_EQUAL(c.ssrc, 0x1234);
 	CU_ASSERT_EQUAL(c.ext_max_seq, 111);
@@ -596,7 +506,8 @@ static void test_counters(void)
 					      .max_seq = 114,
 					      .received = 3,
 					      .jitter = 9 << 4,
-					      .last_ns = now * 1000000ULL };
+					      .last_ns =
+						      fake_now * 1000000ULL };
 		stats_put(v.slot, 1, &s);
 		CU_ASSERT_FATAL(!fp_flow_counters(f, &c));
 		CU_ASSERT_EQUAL(c.packets, 13);
@@ -631,7 +542,7 @@ static void test_counters_long(void)
 	spec4(&sp, PA, PB);
 	f = fp_flow_add(&sp, NULL);
 	CU_ASSERT_FATAL(f && !map_flow(&sp.local, &v));
-	s.last_ns = now * 1000000ULL;
+	s.last_ns = fake_now * 1000000ULL;
 	stats_put(v.slot, 0, &s);
 	s.packets = 40000;
 	s.base_seq = 111;
@@ -693,7 +604,7 @@ static void test_mismatch_idle(void)
 	sp.idle_ms = 3000;
 	f = fp_flow_add(&sp, NULL);
 	CU_ASSERT_FATAL(f && !map_flow(&sp.local, &v));
-	s.last_ns = now * 1000000ULL;
+	s.last_ns = fake_now * 1000000ULL;
 	stats_put(v.slot, 0, &s);
 	advance(1000);
 	CU_ASSERT_EQUAL(count_ev(f, FP_EV_SOURCE_MISMATCH), 1);
@@ -708,7 +619,7 @@ static void test_mismatch_idle(void)
 	advance(1000);
 	CU_ASSERT_EQUAL(count_ev(f, FP_EV_IDLE), 1);
 	/* a packet, then quiet again: a second IDLE */
-	s.last_ns = now * 1000000ULL;
+	s.last_ns = fake_now * 1000000ULL;
 	stats_put(v.slot, 0, &s);
 	advance(1000);
 	CU_ASSERT_EQUAL(count_ev(f, FP_EV_IDLE), 1);
@@ -772,7 +683,7 @@ static void test_leave_adopt(void)
 	f = fp_flow_add(&a, NULL);
 	g = fp_flow_add(&b, NULL);
 	CU_ASSERT_FATAL(f && g && !map_flow(&a.local, &v));
-	s.last_ns = now * 1000000ULL;
+	s.last_ns = fake_now * 1000000ULL;
 	stats_put(v.slot, 0, &s);
 	prog = prog_on("v0");
 	fp_leave();
