@@ -490,11 +490,5 @@ static CU_SuiteInfo suites[] = {
 
 int main(void)
 {
-	int ret = xh_init();
-
-	if (ret)
-		return ret;
-	ret = tu_run(suites);
-	xh_exit();
-	return ret;
+	return xh_main(suites);
 }

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "harness.h"
+#include "../tutil.h"
 #include "sipfp_xdp.skel.h"
 
 /* 02:00:00:00:X:Y, locally administered */
@@ -490,7 +491,8 @@ struct xh_want xh_pass(int x)
 	return (struct xh_want){ .verdict = XDP_PASS, .xstat = x, .slot = -1 };
 }
 
-int xh_init(void)
+/* 0, or the exit status to leave with: 4 (skip, having said why) or 1 */
+static int xh_init(void)
 {
 	int ret;
 
@@ -513,9 +515,20 @@ int xh_init(void)
 	return 0;
 }
 
-void xh_exit(void)
+static void xh_exit(void)
 {
 	printf("%d cases run, %d of them refused by the kernel\n", cases,
 	       xh_refused);
 	sipfp_xdp__destroy(skel);
+}
+
+int xh_main(CU_SuiteInfo *suites)
+{
+	int ret = xh_init();
+
+	if (ret)
+		return ret;
+	ret = tu_run(suites);
+	xh_exit();
+	return ret;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The XDP program's test harness, shared by the test_xdp_*.c programs
- * (and linked only into them: it needs libbpf).  xh_init() moves the
+ * (and linked only into them: it needs libbpf).  xh_main() moves the
  * process into a network namespace of its own, builds a FIB there for
  * bpf_fib_lookup(), and loads sipfp_xdp from its skeleton:
  *
@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <CUnit/CUnit.h>
 #include <linux/bpf.h>
 
 #include "frame.h"
@@ -55,11 +56,10 @@ struct xh_want {
 };
 
 /*
- * Return: 0, or the exit status to leave with: 4 (skip, having said why)
- * or 1.
+ * A test_xdp_* program's main(): the set-up, @suites run, the tear-down.
+ * Return: the exit status: 0, 4 (skip, having said why) or 1.
  */
-int xh_init(void);
-void xh_exit(void);
+int xh_main(CU_SuiteInfo *suites);
 
 /* Phone a to a0's @lport, FIXED, out from b0 to phone b. */
 struct xh_flow xh_fd4(uint16_t lport);
