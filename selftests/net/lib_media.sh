@@ -578,11 +578,50 @@ sdp_media()
 	'
 }
 
+# relay_ep PHONE sent|received REGEX: the relay's "ADDR:PORT" in the SDP
+# of that phone's message (sipp_sdp's arguments).
+relay_ep()
+{
+	local x
+
+	x=$(sipp_sdp "$@" | sdp_media)
+	echo "${x/ /:}"
+}
+
+# rtcp_of ADDR:PORT: the RTCP endpoint beside that RTP one.
+rtcp_of()
+{
+	echo "${1%:*}:$((${1##*:} + 1))"
+}
+
 # in_range PORT: an even port of the relay's range.
 in_range()
 {
 	[ "$1" -ge "$PORT_MIN" ] && [ "$1" -le "$PORT_MAX" ] &&
 		[ $(($1 % 2)) -eq 0 ]
+}
+
+# sprayer NAME ARGS...: rtp.py spray in the sprayer's namespace, what it
+# printed in spray.NAME.out.
+sprayer()
+{
+	local name=$1
+
+	shift
+	ip netns exec "$spray" python3 "$RTP_PY" spray "$@" \
+		>"$TMP_DIR/spray.$name.out" 2>&1 ||
+		{ sed 's/^/# /' "$TMP_DIR/spray.$name.out"; return 1; }
+}
+
+# sprayed ADDR:PORT: packets the sprayer sent there, all runs together;
+# sprayed received: what came back to it.
+sprayed()
+{
+	awk -v d="$1" '
+		d == "received" && $1 == "received" { n += $2 }
+		$1 == "sent" && $2 == d { n += $3 }
+		END { print n + 0 }
+	' "$TMP_DIR"/spray.*.out
 }
 
 # relay_bound ADDR PORT: sipfpd has a UDP socket on ADDR:PORT.

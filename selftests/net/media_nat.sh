@@ -53,17 +53,8 @@ call()
 # RELAY_B, RELAY_C: "ADDR:PORT" of the relay as bob and carol know it.
 relays()
 {
-	local x
-
-	x=$(sipp_sdp b received '^SIP/2\.0 200 ' | sdp_media)
-	RELAY_B=${x/ /:}
-	x=$(sipp_sdp c received '^INVITE ' | sdp_media)
-	RELAY_C=${x/ /:}
-}
-
-rtcp_of()
-{
-	echo "${1%:*}:$((${1##*:} + 1))"
+	RELAY_B=$(relay_ep b received '^SIP/2\.0 200 ')
+	RELAY_C=$(relay_ep c received '^INVITE ')
 }
 
 sdps()
@@ -76,29 +67,6 @@ sdps()
 	[ "${RELAY_C%:*}" = "$BOX_N" ] && in_range "${RELAY_C##*:}" &&
 		[ "${RELAY_B%:*}" = "$BOX_B" ] && in_range "${RELAY_B##*:}" &&
 		[ "$mine" = "$PC $CAROL_MP" ]
-}
-
-# sprayer NAME ARGS...: rtp.py spray in the sprayer's namespace, what it
-# printed in spray.NAME.out.
-sprayer()
-{
-	local name=$1
-
-	shift
-	ip netns exec "$spray" python3 "$RTP_PY" spray "$@" \
-		>"$TMP_DIR/spray.$name.out" 2>&1 ||
-		{ sed 's/^/# /' "$TMP_DIR/spray.$name.out"; return 1; }
-}
-
-# sprayed ADDR:PORT: packets the sprayer sent there, all runs together;
-# sprayed received: what came back to it.
-sprayed()
-{
-	awk -v d="$1" '
-		d == "received" && $1 == "received" { n += $2 }
-		$1 == "sent" && $2 == d { n += $3 }
-		END { print n + 0 }
-	' "$TMP_DIR"/spray.*.out
 }
 
 targets()

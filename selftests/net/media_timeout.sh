@@ -30,12 +30,10 @@ call()
 # it had arrived.
 media_then_silence()
 {
-	local ra rb x
+	local ra rb
 
-	x=$(sipp_sdp a received '^SIP/2\.0 200 ' | sdp_media)
-	ra=${x/ /:}
-	x=$(sipp_sdp b received '^INVITE ' | sdp_media)
-	rb=${x/ /:}
+	ra=$(relay_ep a received '^SIP/2\.0 200 ')
+	rb=$(relay_ep b received '^INVITE ')
 	ctl a play-dtmf1 && ctl b play-dtmf2 &&
 		wait_step 2000 a play-dtmf1 && wait_step 2000 b play-dtmf2 &&
 		want_seen 3000 "$nsb" ev1 "$rb>$BOB:$BOB_MP $(pcap_packets dtmf_2833_1)" &&

@@ -151,17 +151,8 @@ print((c["alive_until_ns"] - time.monotonic_ns()) // 10**9)')
 
 relays()
 {
-	local x
-
-	x=$(sipp_sdp a received '^SIP/2\.0 200 ' | sdp_media)
-	RELAY_A=${x/ /:}
-	x=$(sipp_sdp b received '^INVITE ' | sdp_media)
-	RELAY_B=${x/ /:}
-}
-
-rtcp_of()
-{
-	echo "${1%:*}:$((${1##*:} + 1))"
+	RELAY_A=$(relay_ep a received '^SIP/2\.0 200 ')
+	RELAY_B=$(relay_ep b received '^INVITE ')
 }
 
 # Both phones play g711a; each gets every packet of the other's play,
@@ -234,27 +225,6 @@ checksums()
 	csum_ok cap-a "$n" || ok=1
 	csum_ok cap-b "$n" || ok=1
 	return "$ok"
-}
-
-sprayer()
-{
-	local name=$1
-
-	shift
-	ip netns exec "$spray" python3 "$RTP_PY" spray "$@" \
-		>"$TMP_DIR/spray.$name.out" 2>&1 ||
-		{ sed 's/^/# /' "$TMP_DIR/spray.$name.out"; return 1; }
-}
-
-# sprayed ADDR:PORT: packets the sprayer sent there; sprayed received:
-# what came back to it.
-sprayed()
-{
-	awk -v d="$1" '
-		d == "received" && $1 == "received" { n += $2 }
-		$1 == "sent" && $2 == d { n += $3 }
-		END { print n + 0 }
-	' "$TMP_DIR"/spray.*.out
 }
 
 # From the sprayer's address at all four relay ports; spoofed from each
