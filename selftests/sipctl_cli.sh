@@ -14,6 +14,8 @@
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=selftests/lib.sh
 source selftests/lib.sh
+# shellcheck source=selftests/sipctl/lib.sh # say, works, json_is
+source selftests/sipctl/lib.sh
 
 SIPCTL=${SIPCTL:-$O/sipctl/sipctl}
 FAKE=$PWD/selftests/sipctl/fake_sipfpd.py
@@ -23,6 +25,7 @@ CID=fake-call-1@192.0.2.2
 require_cmd python3
 
 TMP=$(mktemp -d /tmp/sipctl-cli.XXXXXX) || ksft_exit_fail mktemp
+SC_RUN=run SC_OUT=$TMP/out SC_ERR=$TMP/err
 FAKE_PID=
 cleanup()
 {
@@ -37,13 +40,6 @@ run()
 	SIPCTL_SOCKET=${SOCK:-$TMP/nobody.sock} "$SIPCTL" "$@" >"$TMP/out" \
 		2>"$TMP/err"
 	rc=$?
-}
-
-say()
-{
-	echo "# sipctl $*: exit $rc"
-	sed 's/^/#   out: /' "$TMP/out" | head -n 20
-	sed 's/^/#   err: /' "$TMP/err" | head -n 20
 }
 
 # usage_err TEXT ARGS...: exit 2, stdout empty, TEXT and a usage line on
@@ -71,35 +67,6 @@ fails()
 	[ "$rc" -eq 1 ] && grep -qF -- "$text" "$TMP/err" &&
 		! grep -q '^Usage:' "$TMP/err" && return 0
 	say "$@"
-	return 1
-}
-
-# works ARGS...: exit 0, nothing on stderr.
-works()
-{
-	run "$@"
-	[ "$rc" -eq 0 ] && [ ! -s "$TMP/err" ] && return 0
-	say "$@"
-	return 1
-}
-
-# json_is ARGS... -- EXPR: `sipctl -j ARGS` exits 0 with one JSON
-# document j for which EXPR holds.
-json_is()
-{
-	local args=()
-
-	while [ "$1" != -- ]; do
-		args+=("$1")
-		shift
-	done
-	works -j "${args[@]}" || return 1
-	python3 -c '
-import json, sys
-j = json.load(open(sys.argv[1]))
-sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$TMP/out" "$2" && return 0
-	say -j "${args[@]}"
-	echo "#   want: $2"
 	return 1
 }
 

@@ -19,6 +19,8 @@
 
 # shellcheck source=selftests/net/lib_media.sh
 source "$(dirname "$0")/lib_media.sh"
+# shellcheck source=selftests/sipctl/lib.sh # say, works, json_is
+source "$(dirname "$0")/../sipctl/lib.sh"
 
 SIPCTL=${SIPCTL:-$O/sipctl/sipctl}
 CTL_PY=$PWD/selftests/net/ctl.py
@@ -39,22 +41,6 @@ sc()
 	rc=$?
 }
 
-say()
-{
-	echo "# sipctl $*: exit $rc"
-	sed 's/^/#   out: /' "$TMP_DIR/sc.out" | head -n 30
-	sed 's/^/#   err: /' "$TMP_DIR/sc.err" | head -n 10
-}
-
-# works ARGS...: exit 0, nothing on stderr
-works()
-{
-	sc "$@"
-	[ "$rc" -eq 0 ] && [ ! -s "$TMP_DIR/sc.err" ] && return 0
-	say "$@"
-	return 1
-}
-
 # fails TEXT ARGS...: exit 1 with TEXT on stderr
 fails()
 {
@@ -65,26 +51,6 @@ fails()
 	[ "$rc" -eq 1 ] && grep -qF -- "$text" "$TMP_DIR/sc.err" && return 0
 	say "$@"
 	echo "#   want exit 1 and '$text'"
-	return 1
-}
-
-# json ARGS... -- EXPR: `sipctl -j ARGS` printed one JSON document j for
-# which EXPR holds
-json()
-{
-	local args=()
-
-	while [ "$1" != -- ]; do
-		args+=("$1")
-		shift
-	done
-	works -j "${args[@]}" || return 1
-	python3 -c '
-import json, sys
-j = json.load(open(sys.argv[1]))
-sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$TMP_DIR/sc.out" "$2" && return 0
-	say -j "${args[@]}"
-	echo "#   want: $2"
 	return 1
 }
 
@@ -126,7 +92,7 @@ field_is()
 
 status_before()
 {
-	json status -- "j['version'] and j['pid'] > 0 and j['uptime_s'] >= 0 and
+	json_is status -- "j['version'] and j['pid'] > 0 and j['uptime_s'] >= 0 and
 j['fastpath'] == '$FASTPATH' and j['calls'] == 0 and
 j['registrations'] == 0 and
 [(i['name'], i['address']) for i in j['interfaces']] ==
@@ -140,7 +106,7 @@ set(j['paths']) == {'none', 'relay', 'kmod', 'xdp'}" &&
 
 registered()
 {
-	json reg -- "len(j) == 1 and j[0]['aor'] == 'sip:bob@$DOMAIN' and
+	json_is reg -- "len(j) == 1 and j[0]['aor'] == 'sip:bob@$DOMAIN' and
 j[0]['source'] == '$BOB:5060' and j[0]['transport'] == 'udp' and
 0 < j[0]['expires_s'] <= 3600 and j[0]['contact'].startswith('sip:') and
 j[0]['nat'] is False" &&
@@ -195,7 +161,7 @@ monitor_started()
 
 call_listed()
 {
-	json calls -- "len(j) == 1 and j[0]['id'] == '$CID' and
+	json_is calls -- "len(j) == 1 and j[0]['id'] == '$CID' and
 j[0]['state'] == 'answered' and j[0]['media'] is True and
 j[0]['caller']['signalling'] == '$ALICE:5060' and
 j[0]['callee']['signalling'] == '$BOB:5060' and len(j[0]['streams']) == 1" &&
@@ -207,7 +173,7 @@ j[0]['callee']['signalling'] == '$BOB:5060' and len(j[0]['streams']) == 1" &&
 
 call_shown()
 {
-	json call "$CID" -- "len(j) == 1 and j[0]['id'] == '$CID' and
+	json_is call "$CID" -- "len(j) == 1 and j[0]['id'] == '$CID' and
 [l['side'] for l in j[0]['streams'][0]['legs']] == ['caller', 'callee'] and
 j[0]['streams'][0]['legs'][0]['local'].startswith('$BOX_A:') and
 j[0]['streams'][0]['legs'][1]['local'].startswith('$BOX_B:') and
@@ -257,7 +223,7 @@ flows_json()
 	local n
 
 	n=$(pcap_packets g711a)
-	json -b daemon flows -- "len(j) == 4 and
+	json_is -b daemon flows -- "len(j) == 4 and
 all(f['call'] == '$CID' and f['stream'] == 0 and f['local'] and
     f['counters']['drop_source'] + f['counters']['drop_no_peer'] +
     f['counters']['drop_route'] == 0 for f in j) and
@@ -295,7 +261,7 @@ xdp_read()
 
 status_during()
 {
-	json status -- "j['calls'] == 1 and j['calls_answered'] == 1 and
+	json_is status -- "j['calls'] == 1 and j['calls_answered'] == 1 and
 j['calls_total'] == 1 and j['registrations'] == 1" &&
 		works status &&
 		out_has '^calls: +1 \(1 answered\), 1 since the start$' &&
@@ -306,14 +272,14 @@ reloaded()
 {
 	works reload && [ ! -s "$TMP_DIR/sc.out" ] &&
 		wait_for 1000 log_has "$LOG" "reloaded $CONF" &&
-		json reload -- "j == {'reloaded': True}"
+		json_is reload -- "j == {'reloaded': True}"
 }
 
 hung_up()
 {
 	works hangup "$CID" && [ "$(cat "$TMP_DIR/sc.out")" = "$CID: 1 session ended" ] &&
 		wait_step 3000 a got-bye && wait_step 3000 b got-bye &&
-		phones_rc a b && json calls -- "j == []" &&
+		phones_rc a b && json_is calls -- "j == []" &&
 		fails "hangup '$CID': no call with Call-ID '$CID'" hangup "$CID" &&
 		fails "call 'nope': no call with Call-ID 'nope'" call nope
 }
@@ -341,6 +307,7 @@ stopped()
 net_require
 [ -x "$SIPCTL" ] || ksft_exit_fail "$SIPCTL not built (make)"
 media_setup call
+SC_RUN=sc SC_OUT=$TMP_DIR/sc.out SC_ERR=$TMP_DIR/sc.err
 SOCK=$TMP_DIR/run/sipfpd.sock
 media_start "$ALICE" "interfaces = a=$BOX_A b=$BOX_B"
 wait_for 3000 test -S "$SOCK" || setup_fail "no control socket at $SOCK"
