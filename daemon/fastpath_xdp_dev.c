@@ -147,6 +147,29 @@ static const char *mode_name(uint32_t mode)
 	return mode == XDP_FLAGS_DRV_MODE ? "native" : "generic";
 }
 
+static bool sysctl_on(const char *fmt, const char *dev)
+{
+	char path[128];
+	FILE *f;
+	int v = 0;
+
+	snprintf(path, sizeof(path), fmt, dev);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fscanf(f, "%d", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v != 0;
+}
+
+/* bpf_fib_lookup() answers only for a device that forwards. */
+static bool forwards(const char *dev)
+{
+	return sysctl_on("/proc/sys/net/ipv4/conf/%s/forwarding", dev) ||
+	       sysctl_on("/proc/sys/net/ipv6/conf/%s/forwarding", dev);
+}
+
 static int attach_one(const struct xlink *l, uint8_t cfg_mode)
 {
 	struct xdp_dev *d = &xdp.devs[xdp.ndevs];
@@ -185,17 +208,28 @@ static void attach_named(const struct config *cfg, const struct xdp_links *ls)
 	}
 }
 
-/* Every device up, but loopback and VLANs: their lower carries them. */
+/*
+ * Every device up, but loopback and VLANs: their lower carries them.
+ * With `auto`, only those that forward: the program would pass every
+ * packet of the others up, and attaching can reset a NIC's link for
+ * nothing.
+ */
 static void attach_default(const struct config *cfg, const struct xdp_links *ls)
 {
+	bool any = cfg->fastpath != CFG_FP_AUTO;
 	const struct xlink *l;
 
 	for (unsigned int i = 0; i < ls->n && xdp.ndevs < CFG_MAX_XDP_IFS;
 	     i++) {
 		l = &ls->v[i];
-		if ((l->flags & IFF_UP) && !(l->flags & IFF_LOOPBACK) &&
-		    !l->vlan)
+		if (!(l->flags & IFF_UP) || (l->flags & IFF_LOOPBACK) ||
+		    l->vlan)
+			continue;
+		if (any || forwards(l->name))
 			attach_one(l, cfg->xdp_mode);
+		else
+			log_info("xdp: %s does not forward: not attached",
+				 l->name);
 	}
 }
 
@@ -335,22 +369,6 @@ static void fill_vlans(const struct xdp_links *ls)
 	}
 }
 
-static bool sysctl_on(const char *fmt, const char *dev)
-{
-	char path[128];
-	FILE *f;
-	int v = 0;
-
-	snprintf(path, sizeof(path), fmt, dev);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	if (fscanf(f, "%d", &v) != 1)
-		v = 0;
-	fclose(f);
-	return v != 0;
-}
-
 /*
  * bpf_fib_lookup() answers only for a device that forwards: on the
  * others the program passes every packet up.  `auto` then takes the next
@@ -363,8 +381,7 @@ static int check_forwarding(const struct config *cfg)
 	for (unsigned int i = 0; i < xdp.ndevs; i++) {
 		const char *d = xdp.devs[i].name;
 
-		if (sysctl_on("/proc/sys/net/ipv4/conf/%s/forwarding", d) ||
-		    sysctl_on("/proc/sys/net/ipv6/conf/%s/forwarding", d))
+		if (forwards(d))
 			n++;
 		else
 			log_warnx("xdp: forwarding is off on %s "
@@ -385,6 +402,10 @@ int xdp_attach_all(const struct config *cfg, const struct xdp_links *ls)
 		attach_named(cfg, ls);
 	else
 		attach_default(cfg, ls);
+	if (!xdp.ndevs && cfg->fastpath == CFG_FP_AUTO && !cfg->nxdp_ifs) {
+		log_info("xdp: no device that is up forwards");
+		return -ENETUNREACH;
+	}
 	if (!xdp.ndevs) {
 		log_warnx("xdp: attached to no device");
 		return -ENODEV;
