@@ -166,19 +166,6 @@ stop()
 	wait "$1" 2>/dev/null
 }
 
-# kv FILE KEY: the value of a key=value line ("" if none).
-kv()
-{
-	sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -1
-}
-
-# div A B DECIMALS: A / B, 0 when B is 0.
-div()
-{
-	awk -v a="$1" -v b="$2" -v d="$3" \
-		'BEGIN { printf "%.*f\n", d, (b > 0 ? a / b : 0) }'
-}
-
 listening()
 {
 	[ "$(ip netns exec "$1" ss -Hlnu "sport = :$2" | wc -l)" -ge "${3:-1}" ]

@@ -148,19 +148,6 @@ uac='' px='' uas='' # namespace names, set by setup_ns
 ROUTER_PID='' PX_MAC='' UAC_MAC='' SINK_ID=''
 R='' FX_NS='' # fixed_run's round, fixed_trial's figure
 
-# kv FILE KEY: the value of a key=value line ("" if none).
-kv()
-{
-	sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -1
-}
-
-# div A B DECIMALS: A / B, 0 when B is 0.
-div()
-{
-	awk -v a="$1" -v b="$2" -v d="$3" \
-		'BEGIN { printf "%.*f\n", d, (b > 0 ? a / b : 0) }'
-}
-
 mac_of()
 {
 	ip -n "$1" -br link show "$2" | awk '{ print $3 }'

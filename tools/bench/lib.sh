@@ -141,3 +141,16 @@ setup_topology()
 	ip netns exec "$uac" bash -c "echo >/dev/udp/$UAS/9" ||
 		setup_fail "a datagram across $px"
 }
+
+# kv FILE KEY: the value of a key=value line ("" if none).
+kv()
+{
+	sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -1
+}
+
+# div A B DECIMALS: A / B, 0 when B is 0.
+div()
+{
+	awk -v a="$1" -v b="$2" -v d="$3" \
+		'BEGIN { printf "%.*f\n", d, (b > 0 ? a / b : 0) }'
+}
